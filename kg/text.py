@@ -1,0 +1,131 @@
+"""Script and width normalisation with an offset map, and Chinese sentence splitting.
+
+Every stage works on normalised text (simplified script, half-width letters, digits and
+punctuation) so that one set of dictionaries and rules serves 寧德時代 and 宁德时代, ＳＵ７ and
+SU7. Outputs must still point into the ORIGINAL text: `NormalisedText.to_original` maps any
+offset back. Conversion is character for character, so the map is a plain list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+
+from .model import Sentence
+
+# Full-width ASCII (！ to ～) sits 0xFEE0 above its half-width form; U+3000 is the ideographic space.
+_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def _to_simplified(text: str) -> str:
+    """OpenCC t2s, kept to one output character per input character.
+
+    OpenCC converts phrases, which almost always keeps the length; where a line changes length
+    we convert that line character by character so offsets stay exact.
+    """
+    converted = _t2s().convert(text)
+    if len(converted) == len(text):
+        return converted
+    lines = text.split("\n")
+    out = []
+    for line in lines:
+        c = _t2s().convert(line)
+        if len(c) != len(line):
+            c = "".join(ch2 if len(ch2 := _t2s().convert(ch)) == 1 else ch for ch in line)
+        out.append(c)
+    return "\n".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedText:
+    """The text the pipeline reads, with the way back to the original."""
+
+    original: str
+    text: str
+
+    def to_original(self, offset: int) -> int:
+        """Offsets map one to one: normalisation never changes a character count."""
+        return offset
+
+    def original_span(self, start: int, end: int) -> str:
+        return self.original[self.to_original(start): self.to_original(end)]
+
+
+def normalise(text: str) -> NormalisedText:
+    """Traditional → simplified, full-width → half-width; same length, so offsets carry over."""
+    folded = text.translate(_WIDTH)
+    simplified = _to_simplified(folded)
+    return NormalisedText(text, simplified)
+
+
+# ---------------------------------------------------------------- sentence splitting
+
+_TERMINATORS = set("。！？!?；;")
+_CLOSERS_AFTER_END = set("”’」』\"')）】》")
+_OPEN = {"“": "”", "「": "」", "『": "』", "(": ")", "（": "）", "【": "】", "《": "》", "[": "]"}
+_BULLET = re.compile(r"[ \t\u3000]*(?:[•·●▪◆◇■□○◎►▶➤✔✓\-*]|\d{1,2}(?:[、)）]|\.(?=[ \t]))|[一二三四五六七八九十]{1,2}、|[(（]\d{1,2}[)）])[ \t\u3000]*")
+
+
+def split_sentences(doc_id: str, normalised: NormalisedText) -> list[Sentence]:
+    """Split into sentences at 。！？； and line breaks, keeping quotes and brackets whole.
+
+    A line that starts with a bullet (•, -, 1., 一、, (1)) starts a new sentence; the bullet
+    itself is left out of the sentence. Splitting reads the normalised text; each Sentence
+    carries its original surface and offsets into the original text.
+    """
+    text = normalised.text
+    sentences: list[Sentence] = []
+    paragraph = 0
+    line_start = 0
+    for line in text.split("\n"):
+        line_end = line_start + len(line)
+        if line.strip():
+            bullet = _BULLET.match(line)
+            start = line_start + (bullet.end() if bullet else 0)
+            for s, e in _split_line(text, start, line_end):
+                start_o, end_o = normalised.to_original(s), normalised.to_original(e)
+                sentences.append(Sentence(doc_id, len(sentences), start_o, end_o,
+                                          normalised.original[start_o:end_o], paragraph))
+            paragraph += 1
+        line_start = line_end + 1
+    return sentences
+
+
+def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans, depth_stack, s = [], [], start
+    i = start
+    while i < end:
+        ch = text[i]
+        if depth_stack and ch == depth_stack[-1]:
+            depth_stack.pop()
+            if not depth_stack and text[i - 1] in _TERMINATORS:
+                spans.append((s, i + 1))  # “……出海！” closes a sentence
+                s = i + 1
+        elif ch in _OPEN and not (ch == "(" and depth_stack and depth_stack[-1] == ")"):
+            depth_stack.append(_OPEN[ch])
+        elif ch in _TERMINATORS and not depth_stack:
+            j = i + 1
+            while j < end and (text[j] in _TERMINATORS or text[j] in _CLOSERS_AFTER_END):
+                j += 1
+            spans.append((s, j))
+            s, i = j, j
+            continue
+        i += 1
+    spans.append((s, end))
+    return [trimmed for a, b in spans if (trimmed := _trim(text, a, b))]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None
