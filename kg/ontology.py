@@ -34,6 +34,7 @@ class OntologyClass:
     label_en: str
     parents: tuple[str, ...] = ()
     name_suffixes: tuple[str, ...] = ()
+    short_form_suffixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,8 @@ class Ontology:
     predicates: dict[str, Predicate] = field(default_factory=dict)
     units: dict[str, Unit] = field(default_factory=dict)  # by canonical symbol
     stop_names: frozenset[str] = frozenset()
+    function_words: frozenset[str] = frozenset()
+    title_words: frozenset[str] = frozenset()
     sources: tuple[str, ...] = ()
 
     def ancestors(self, name: str) -> tuple[str, ...]:
@@ -158,7 +161,8 @@ def load_ontology(paths: Iterable[str | Path] = (), replace: bool = False) -> On
                         and str(p).startswith(str(ZHKG)))
         onto.classes[name] = OntologyClass(name, str(node), _label(g, node, "zh") or name,
                                            _label(g, node, "en") or name, parents,
-                                           _strings(g, node, ZHKG.nameSuffix))
+                                           _strings(g, node, ZHKG.nameSuffix),
+                                           _strings(g, node, ZHKG.shortFormSuffix))
     for node in set(g.subjects(RDF.type, ZHKG.Unit)):
         dim = g.value(node, ZHKG.dimension)
         symbol = str(g.value(node, ZHKG.symbol) or "")
@@ -184,6 +188,7 @@ def load_ontology(paths: Iterable[str | Path] = (), replace: bool = False) -> On
         onto.predicates[pid] = Predicate(pid, str(node), label, _label(g, node, "en") or pid, kind,
                                          (label, *sorted(set(alts) - {label}, key=lambda s: (-len(s), s))),
                                          domain or ("Entity",), rng or ("Entity",), dims)
-    stops = [str(v) for v in g.objects(None, ZHKG.notAnEntity)]
-    onto.stop_names = frozenset(stops)
+    onto.stop_names = frozenset(str(v) for v in g.objects(None, ZHKG.notAnEntity))
+    onto.function_words = frozenset(str(v) for v in g.objects(None, ZHKG.functionWord))
+    onto.title_words = frozenset(str(v) for v in g.objects(None, ZHKG.titleWord))
     return onto
