@@ -1,0 +1,277 @@
+// zhkg graph page. Data comes from <script id="graph-data"> (built by kg/sinks/html.py).
+// Rule: data reaches the DOM only through textContent and vis-network's text labels,
+// never through innerHTML, so a hostile entity name stays text.
+(function () {
+  "use strict";
+  var started = performance.now();
+  var data = JSON.parse(document.getElementById("graph-data").textContent);
+  var entityById = new Map(data.nodes.map(function (n) { return [n.id, n]; }));
+  var classLabel = new Map(data.classes.map(function (c) { return [c.name, c.label]; }));
+  var hiddenClasses = new Set();
+  var hiddenPredicates = new Set();
+  var focus = null;  // Set of node ids shown around the selected node, or null for all
+  var FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif';
+
+  function el(tag, text, className) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (className) e.className = className;
+    return e;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  var nodes = new vis.DataSet(data.nodes.map(function (n) {
+    return {id: n.id, label: n.name, type: n.type, size: n.size, color: n.color, kind: "entity"};
+  }));
+  var edges = new vis.DataSet(data.edges.map(function (e) {
+    return {id: e.id, from: e.from, to: e.to, label: e.label, predicate: e.predicate, triple: e.triple};
+  }));
+
+  // Quantities are attributes; these nodes exist only while the toggle is on.
+  var quantityNodes = [], quantityEdges = [];
+  data.nodes.forEach(function (n) {
+    n.quantities.forEach(function (q) {
+      var t = data.triples[q.triple];
+      quantityNodes.push({id: "q" + q.triple, label: q.raw, type: n.type, kind: "quantity",
+                          shape: "box", color: "#f4f4f4", font: {size: 12}, entity: n.id});
+      quantityEdges.push({id: "qe" + q.triple, from: n.id, to: "q" + q.triple, label: q.label,
+                          predicate: t.predicate, triple: q.triple, dashes: true});
+    });
+  });
+
+  var nodeView = new vis.DataView(nodes, {filter: function (n) {
+    return !hiddenClasses.has(n.type) && (focus === null || focus.has(n.id));
+  }});
+  var edgeView = new vis.DataView(edges, {filter: function (e) {
+    return !hiddenPredicates.has(e.predicate);
+  }});
+
+  var large = data.large;
+  var options = {
+    nodes: {shape: "dot", font: {face: FONT, size: 14, strokeWidth: 3, strokeColor: "#ffffff"},
+            borderWidth: 1},
+    edges: {arrows: {to: {enabled: true, scaleFactor: 0.5}},
+            font: {face: FONT, size: 11, align: "middle", color: "#444444", strokeWidth: 3},
+            color: {color: "#b0b0b0", highlight: "#333333", hover: "#555555"},
+            smooth: large ? false : {type: "dynamic"}},
+    layout: {improvedLayout: !large, randomSeed: 7},
+    physics: large
+      ? {solver: "barnesHut", stabilization: {iterations: 100, updateInterval: 25},
+         barnesHut: {gravitationalConstant: -6000, springLength: 120, damping: 0.3}}
+      : {solver: "forceAtlas2Based", stabilization: {iterations: 300},
+         forceAtlas2Based: {gravitationalConstant: -60, springLength: 110}},
+    interaction: {hover: !large, hideEdgesOnDrag: large, hideEdgesOnZoom: large,
+                  keyboard: {enabled: true, bindToWindow: false}, tooltipDelay: 200}
+  };
+  var network = new vis.Network(document.getElementById("graph"),
+                                {nodes: nodeView, edges: edgeView}, options);
+  var timing = {started: started, firstDraw: null, stabilized: null};
+  network.once("afterDrawing", function () { timing.firstDraw = performance.now(); });
+  network.once("stabilizationIterationsDone", function () {
+    timing.stabilized = performance.now();
+    if (large) network.setOptions({physics: false});
+  });
+
+  // ---- neighbourhood focus ----
+  // Hops follow the edges still shown, so a predicate filter also narrows the focus.
+  function neighbourhood(id, hops) {
+    var adjacent = new Map();
+    function link(a, b) {
+      if (!adjacent.has(a)) adjacent.set(a, []);
+      adjacent.get(a).push(b);
+    }
+    edgeView.get().forEach(function (e) { link(e.from, e.to); link(e.to, e.from); });
+    var seen = new Set([id]), frontier = [id];
+    for (var h = 0; h < hops; h++) {
+      var next = [];
+      frontier.forEach(function (n) {
+        (adjacent.get(n) || []).forEach(function (m) {
+          if (!seen.has(m)) { seen.add(m); next.push(m); }
+        });
+      });
+      frontier = next;
+    }
+    return seen;
+  }
+
+  function focusOn(id) {
+    focus = neighbourhood(id, Number(document.getElementById("hops").value));
+    nodeView.refresh();
+    network.selectNodes([id]);
+    network.fit({nodes: Array.from(focus), maxZoomLevel: 1.2, animation: false});
+    showEntity(id);
+  }
+
+  function showAll() {
+    focus = null;
+    nodeView.refresh();
+    network.unselectAll();
+    network.fit({animation: false});
+  }
+
+  // ---- side panel ----
+  var panel = document.getElementById("panel");
+
+  function evidenceBlock(segments) {
+    var quote = el("blockquote", null, "evidence");
+    segments.forEach(function (s) {
+      quote.appendChild(s.role ? el("mark", s.text, s.role) : document.createTextNode(s.text));
+    });
+    return quote;
+  }
+
+  function tripleItem(index) {
+    var t = data.triples[index];
+    var li = el("li", null, "triple");
+    var head = el("div", null, "fact");
+    head.appendChild(el("span", t.subjectName, "end"));
+    head.appendChild(el("span", t.label, "predicate"));
+    head.appendChild(el("span", t.objectName, "end"));
+    li.appendChild(head);
+    var meta = el("div", null, "meta");
+    if (t.time) meta.appendChild(el("span", "时间：" + t.time));
+    meta.appendChild(el("span", "置信度：" + t.confidence.toFixed(2)));
+    if (t.inferred) meta.appendChild(el("span", "主语由上下文推断"));
+    meta.appendChild(el("span", "文档：" + t.doc));
+    li.appendChild(meta);
+    li.appendChild(evidenceBlock(t.evidence));
+    return li;
+  }
+
+  function quantityTable(rows) {
+    var table = el("table", null, "quantities");
+    var head = table.createTHead().insertRow();
+    ["指标", "数值", "单位", "原文", "时间"].forEach(function (h) { head.appendChild(el("th", h)); });
+    var body = table.createTBody();
+    rows.forEach(function (q) {
+      var tr = body.insertRow();
+      [q.label, q.value, q.unit, q.raw, q.time].forEach(function (v) { tr.appendChild(el("td", v)); });
+    });
+    return table;
+  }
+
+  function showEntity(id) {
+    var n = entityById.get(id);
+    if (!n) return;
+    clear(panel);
+    panel.appendChild(el("h2", n.name, "name"));
+    panel.appendChild(el("p", classLabel.get(n.type) || n.type, "class"));
+    if (n.aliases.length) panel.appendChild(el("p", "别名：" + n.aliases.join("、"), "aliases"));
+    if (n.quantities.length) {
+      panel.appendChild(el("h3", "数值属性"));
+      panel.appendChild(quantityTable(n.quantities));
+    }
+    var indices = n.triples.concat(n.quantities.map(function (q) { return q.triple; }));
+    panel.appendChild(el("h3", "三元组（" + indices.length + "）"));
+    var list = el("ol", null, "triples");
+    indices.forEach(function (i) { list.appendChild(tripleItem(i)); });
+    panel.appendChild(list);
+  }
+
+  function showEdge(edgeId) {
+    var e = edges.get(edgeId);
+    if (!e) return;
+    clear(panel);
+    panel.appendChild(el("h2", data.triples[e.triple].label, "name"));
+    var list = el("ol", null, "triples");
+    list.appendChild(tripleItem(e.triple));
+    panel.appendChild(list);
+  }
+
+  network.on("click", function (params) {
+    if (params.nodes.length) {
+      var id = params.nodes[0];
+      var q = quantityNodes.find(function (x) { return x.id === id; });
+      focusOn(q ? q.entity : id);
+    } else if (params.edges.length) {
+      showEdge(params.edges[0]);
+    }
+  });
+
+  // ---- search (names and aliases) ----
+  var results = document.getElementById("results");
+  function search(text) {
+    clear(results);
+    var needle = text.trim().toLowerCase();
+    if (!needle) return;
+    var hits = data.nodes.filter(function (n) {
+      return n.name.toLowerCase().indexOf(needle) >= 0 || n.aliases.some(function (a) {
+        return a.toLowerCase().indexOf(needle) >= 0;
+      });
+    }).slice(0, 30);
+    if (!hits.length) results.appendChild(el("li", "无匹配", "none"));
+    hits.forEach(function (n) {
+      var li = el("li");
+      var button = el("button", n.name, "hit");
+      button.type = "button";
+      button.dataset.id = n.id;
+      button.addEventListener("click", function () { focusOn(n.id); });
+      li.appendChild(button);
+      li.appendChild(el("small", classLabel.get(n.type) || n.type));
+      results.appendChild(li);
+    });
+  }
+  var searchBox = document.getElementById("search");
+  searchBox.addEventListener("input", function () { search(searchBox.value); });
+  searchBox.addEventListener("keydown", function (ev) {
+    var first = results.querySelector("button.hit");
+    if (ev.key === "Enter" && first) first.click();
+  });
+
+  // ---- filters and toggles ----
+  function checkboxItem(list, text, colour, onChange) {
+    var li = el("li");
+    var label = el("label");
+    var box = el("input");
+    box.type = "checkbox";
+    box.checked = true;
+    box.addEventListener("change", function () { onChange(box.checked); });
+    label.appendChild(box);
+    if (colour) {
+      var swatch = el("span", null, "swatch");
+      swatch.style.backgroundColor = colour;
+      label.appendChild(swatch);
+    }
+    label.appendChild(document.createTextNode(text));
+    li.appendChild(label);
+    list.appendChild(li);
+  }
+
+  function toggle(set, key, shown, view) {
+    if (shown) set.delete(key); else set.add(key);
+    view.refresh();
+  }
+
+  var counts = new Map();
+  data.nodes.forEach(function (n) { counts.set(n.type, (counts.get(n.type) || 0) + 1); });
+  data.classes.forEach(function (c) {
+    checkboxItem(document.getElementById("legend"), c.label + "（" + counts.get(c.name) + "）", c.color,
+                 function (shown) { toggle(hiddenClasses, c.name, shown, nodeView); });
+  });
+  data.predicates.forEach(function (p) {
+    checkboxItem(document.getElementById("predicate-filter"), p.label + (p.quantity ? "（数值）" : ""), null,
+                 function (shown) { toggle(hiddenPredicates, p.id, shown, edgeView); });
+  });
+
+  document.getElementById("show-quantities").addEventListener("change", function (ev) {
+    if (ev.target.checked) {
+      nodes.add(quantityNodes);
+      edges.add(quantityEdges);
+    } else {
+      edges.remove(quantityEdges.map(function (e) { return e.id; }));
+      nodes.remove(quantityNodes.map(function (n) { return n.id; }));
+    }
+  });
+  document.getElementById("reset").addEventListener("click", showAll);
+
+  document.getElementById("title").textContent = data.title;
+  document.getElementById("stats").textContent =
+    data.nodes.length + " 个实体 · " + data.edges.length + " 条关系 · " + quantityNodes.length + " 个数值";
+
+  // For tests, benchmarks and the curious: the library objects behind the page.
+  window.zhkg = {network: network, nodes: nodes, edges: edges, nodeView: nodeView,
+                 edgeView: edgeView, timing: timing, focusOn: focusOn, showAll: showAll};
+})();

@@ -1,0 +1,141 @@
+"""The interactive graph page, step one: a KnowledgeGraph → plain JSON-able data.
+
+Everything the page shows is decided here, in Python, where it can be tested without a
+browser: which nodes and edges exist, their colour and size, each entity's quantity table and
+each evidence sentence already cut into highlighted segments. The template
+(`html_template.py`) only escapes and embeds this data; the page script only draws it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from kg.model import Entity, Evidence, KnowledgeGraph, Quantity, Triple, json_number
+from kg.ontology import Ontology
+from kg.sinks.html_template import render_page
+
+# Above this many nodes the browser's force layout runs a short, bounded warm-up and then
+# freezes: a full stabilisation of 5,000 nodes takes minutes and keeps the page busy.
+LARGE_GRAPH_NODES = 1000
+
+# Distinct, colour-blind-friendly hues (Okabe–Ito first), given to classes in name order.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+           "#7570B3", "#66A61E", "#A6761D", "#E7298A", "#1B9E77", "#666666")
+UNKNOWN_COLOUR = "#999999"
+MIN_SIZE, MAX_SIZE = 10.0, 40.0
+
+
+def class_colours(ontology: Ontology) -> dict[str, str]:
+    """Class name → colour, fixed by the ontology, so one class looks the same in every page."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(sorted(ontology.classes))}
+
+
+def node_sizes(entity_ids: list[str], triples: list[Triple]) -> dict[str, float]:
+    """Size by degree in the entity graph: how connected an entity is, without needing scipy."""
+    g = nx.MultiGraph()
+    g.add_nodes_from(entity_ids)
+    g.add_edges_from((t.subject.id, t.object.id) for t in triples if not t.is_quantity)
+    top = max((d for _, d in g.degree()), default=0) or 1
+    return {n: round(MIN_SIZE + (MAX_SIZE - MIN_SIZE) * (d / top) ** 0.5, 2) for n, d in g.degree()}
+
+
+def evidence_segments(evidence: Evidence) -> list[dict[str, str]]:
+    """Cut the sentence into plain and highlighted pieces (span offsets are document offsets).
+
+    Spans outside the sentence are clipped; a span overlapping an earlier one is dropped, so
+    the pieces never overlap and the page can build them as text nodes in order.
+    """
+    text, cursor, out = evidence.sentence, 0, []
+    for span in sorted(evidence.spans, key=lambda s: (s.start, -s.end)):
+        start = max(span.start - evidence.start, 0)
+        end = min(span.end - evidence.start, len(text))
+        if start < cursor or start >= end:
+            continue
+        if start > cursor:
+            out.append({"text": text[cursor:start], "role": ""})
+        out.append({"text": text[start:end], "role": span.role})
+        cursor = end
+    if cursor < len(text):
+        out.append({"text": text[cursor:], "role": ""})
+    return out
+
+
+def quantity_value(q: Quantity) -> str:
+    """The normalised value as read: modifier, value, range top (约136900, 20–30)."""
+    upper = f"–{json_number(q.upper)}" if q.upper is not None else ""
+    return f"{q.modifier}{json_number(q.value)}{upper}"
+
+
+def _time(triple: Triple) -> str:
+    t = triple.time
+    return "" if t is None else (t.raw if t.raw == t.normalised else f"{t.raw}（{t.normalised}）")
+
+
+def _triple_row(triple: Triple) -> dict[str, Any]:
+    obj = triple.object
+    return {"subject": triple.subject.id, "subjectName": triple.subject.name,
+            "object": obj.id if isinstance(obj, Entity) else "", "objectName": obj.name,
+            "predicate": triple.predicate.id, "label": triple.predicate.label,
+            "time": _time(triple), "confidence": round(triple.confidence, 4),
+            "inferred": triple.inferred, "doc": triple.evidence.doc,
+            "evidence": evidence_segments(triple.evidence)}
+
+
+def _quantity_row(index: int, triple: Triple) -> dict[str, Any]:
+    q = triple.object
+    return {"triple": index, "label": triple.predicate.label, "value": quantity_value(q),
+            "unit": q.unit, "raw": q.raw, "time": _time(triple)}
+
+
+def _entities(graph: KnowledgeGraph) -> dict[str, Entity]:
+    """Every entity the page draws: the graph's own plus any only named inside a triple."""
+    out = dict(graph.entities)
+    for t in graph.triples:
+        out.setdefault(t.subject.id, t.subject)
+        if isinstance(t.object, Entity):
+            out.setdefault(t.object.id, t.object)
+    return out
+
+
+def page_data(graph: KnowledgeGraph, ontology: Ontology, title: str = "") -> dict[str, Any]:
+    """The whole page as plain data: nodes, edges, quantity tables, evidence, legend."""
+    entities = _entities(graph)
+    colours = class_colours(ontology)
+    sizes = node_sizes(list(entities), graph.triples)
+    nodes = {eid: {"id": eid, "name": e.name, "type": e.type, "aliases": list(e.aliases),
+                   "size": sizes[eid], "color": colours.get(e.type, UNKNOWN_COLOUR),
+                   "triples": [], "quantities": []} for eid, e in entities.items()}
+    edges, predicates = [], {}
+    for i, t in enumerate(graph.triples):
+        predicates[t.predicate.id] = {"id": t.predicate.id, "label": t.predicate.label,
+                                      "quantity": t.is_quantity}
+        if t.is_quantity:
+            nodes[t.subject.id]["quantities"].append(_quantity_row(i, t))
+            continue
+        edges.append({"id": f"e{i}", "from": t.subject.id, "to": t.object.id,
+                      "predicate": t.predicate.id, "label": t.predicate.label, "triple": i})
+        nodes[t.subject.id]["triples"].append(i)
+        if t.object.id != t.subject.id:
+            nodes[t.object.id]["triples"].append(i)
+    types = sorted({e.type for e in entities.values()})
+    return {
+        "title": title or "知识图谱",
+        "classes": [{"name": c, "label": ontology.classes[c].label_zh if c in ontology.classes else c,
+                     "color": colours.get(c, UNKNOWN_COLOUR)} for c in types],
+        "predicates": sorted(predicates.values(), key=lambda p: (p["quantity"], p["label"])),
+        "nodes": list(nodes.values()),
+        "edges": edges,
+        "triples": [_triple_row(t) for t in graph.triples],
+        "large": len(nodes) > LARGE_GRAPH_NODES,
+    }
+
+
+def write_html(graph: KnowledgeGraph, path: str | Path, ontology: Ontology, title: str = "") -> Path:
+    """Write one self-contained page (library, data and script inlined): it opens offline."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_page(page_data(graph, ontology, title)), encoding="utf-8")
+    return path
