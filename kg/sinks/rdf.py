@@ -1,0 +1,310 @@
+"""The knowledge graph as linked data: IRIs, statements, the rdflib Dataset and the files.
+
+Every format is written from one stream of statements (`statements`), so Turtle, N-Triples,
+JSON-LD, TriG and N-Quads say exactly the same thing and re-exporting is byte-identical:
+node IRIs are hashes of the facts, never counters. Modelling choices are in docs/rdf.md:
+entity–entity facts are direct ontology properties plus a `zhkg:Fact` node with the
+provenance; measurements are n-ary `zhkg:Quantity` nodes (W3C n-ary relations, pattern 1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Mapping, TextIO
+from urllib.parse import quote, urlsplit
+
+from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Namespace
+
+from kg.model import Document, Entity, KnowledgeGraph, Quantity, TimeQualifier, Triple
+from kg.ontology import ZHKG, Ontology
+from kg.sinks.rdf_stream import (Quad, boolean, integer, iri, text, typed, write_nquads,
+                                 write_ntriples, write_trig, write_turtle)
+
+DEFAULT_BASE = "https://w3id.org/zhkg/id/"
+LANG = "zh"
+
+PROV = Namespace("http://www.w3.org/ns/prov#")
+SCHEMA = Namespace("https://schema.org/")
+QUDT = Namespace("http://qudt.org/schema/qudt/")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+
+# Every property and class the export writes, by role; shapes and docs use the same names.
+VOCAB = {
+    "type": RDF.type, "label": RDFS.label, "altLabel": SKOS.altLabel,
+    "subject": RDF.subject, "predicate": RDF.predicate, "object": RDF.object,
+    "Document": ZHKG.Document, "ProvEntity": PROV.Entity, "Fact": ZHKG.Fact, "Quantity": ZHKG.Quantity,
+    "title": DCTERMS.title, "source": DCTERMS.source, "derivedFrom": PROV.wasDerivedFrom,
+    "confidence": ZHKG.confidence, "extractor": ZHKG.extractor, "inferred": ZHKG.inferred,
+    "time": ZHKG.time, "timeRaw": ZHKG.timeRaw, "evidence": ZHKG.evidence,
+    "evidenceStart": ZHKG.evidenceStart, "evidenceEnd": ZHKG.evidenceEnd,
+    "value": SCHEMA.value, "maxValue": SCHEMA.maxValue, "unit": QUDT.unit, "unitText": SCHEMA.unitText,
+    "raw": ZHKG.raw, "dimension": ZHKG.dimension, "approximate": ZHKG.approximate,
+    "modifier": ZHKG.modifier, "previous": ZHKG.previous,
+}
+_T = {role: iri(str(term)) for role, term in VOCAB.items()}
+_DECIMAL = str(XSD.decimal)
+
+
+def prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
+    """Prefixes for Turtle, TriG, JSON-LD (inline context) and SPARQL over the export."""
+    return {
+        "rdf": str(RDF), "rdfs": str(RDFS), "skos": str(SKOS), "xsd": str(XSD), "zhkg": str(ZHKG),
+        "prov": str(PROV), "schema": str(SCHEMA), "qudt": str(QUDT), "dcterms": str(DCTERMS),
+        "unit": "http://qudt.org/vocab/unit/", "cur": "http://qudt.org/vocab/currency/",
+        "entity": f"{base}entity/", "doc": f"{base}doc/", "fact": f"{base}fact/",
+        "quantity": f"{base}quantity/", "graph": f"{base}graph/",
+    }
+
+
+def decimal_lexical(value: Decimal | float) -> str:
+    """The XSD 1.1 canonical form (2177, 0.5, never 2177.0 or 3.659E+11), so that every
+    writer and parser agrees on one literal and round trips stay isomorphic."""
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not number.is_finite():
+        raise ValueError(f"xsd:decimal has no form for {number}")
+    lexical = format(number, "f")
+    if "." in lexical:
+        lexical = lexical.rstrip("0").rstrip(".")
+    return "0" if lexical == "-0" else lexical
+
+
+@lru_cache(maxsize=1 << 16)
+def iri_segment(value: str) -> str:
+    """Text → one IRI path segment: NFC, then percent-encoded, so a Chinese id has exactly one
+    spelling (a raw and an encoded IRI would be two different nodes)."""
+    return quote(unicodedata.normalize("NFC", value), safe="-._~")
+
+
+class _Names:
+    """Mints the N-Triples term of every node the export mentions."""
+
+    def __init__(self, ontology: Ontology, base: str):
+        parts = urlsplit(base)
+        if not (parts.scheme and parts.netloc and base[-1] in "/#"):
+            raise ValueError(f"RDF base must be an absolute IRI ending in / or #, not {base!r}")
+        iri(base)
+        self.base = base
+        self.ontology = ontology
+        self._predicates = {p.id: iri(p.iri) for p in ontology.predicates.values()}
+        self._units = {u.symbol: iri(u.iri) for u in ontology.units.values()}
+
+    def entity(self, entity_id: str) -> str:
+        return f"<{self.base}entity/{iri_segment(entity_id)}>"
+
+    def document(self, doc_id: str) -> str:
+        return f"<{self.base}doc/{iri_segment(doc_id)}>"
+
+    def graph(self, doc_id: str) -> str:
+        return f"<{self.base}graph/{iri_segment(doc_id)}>"
+
+    def node(self, kind: str, digest: str) -> str:
+        return f"<{self.base}{kind}/{digest}>"
+
+    def cls(self, name: str) -> str:
+        return iri(self.ontology.class_iri(name))
+
+    def predicate(self, predicate_id: str) -> str:
+        try:
+            return self._predicates[predicate_id]
+        except KeyError:
+            raise ValueError(f"predicate {predicate_id!r} is not in the ontology; validate first") from None
+
+    def unit(self, symbol: str) -> str:
+        try:
+            return self._units[symbol]
+        except KeyError:
+            raise ValueError(f"unit {symbol!r} is not in the ontology; validate first") from None
+
+    def dimension(self, name: str) -> str:
+        return iri(str(ZHKG[name]))
+
+
+def fact_digest(triple: Triple) -> str:
+    """Stable identity of a fact node: the triple's key plus where it was read."""
+    obj = triple.object
+    target = obj.id if isinstance(obj, Entity) else f"{decimal_lexical(obj.value)} {obj.unit}"
+    parts = (triple.subject.id, triple.predicate.id, target,
+             triple.time.normalised if triple.time else "",
+             triple.evidence.doc, str(triple.evidence.start), str(triple.evidence.end))
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=8).hexdigest()
+
+
+def statements(graph: KnowledgeGraph, ontology: Ontology, base: str = DEFAULT_BASE) -> Iterator[Quad]:
+    """The whole export as a stream: documents and entities in the default graph, then each
+    document's facts in its named graph `<base>graph/<doc id>`."""
+    names = _Names(ontology, base)
+    for doc in graph.documents.values():
+        yield from _document(doc, names)
+    for entity in _all_entities(graph):
+        yield from _entity(entity, names)
+    for doc_id, triples in _by_document(graph.triples).items():
+        context = names.graph(doc_id)
+        for triple in triples:
+            yield from _fact(triple, names, context)
+
+
+def _all_entities(graph: KnowledgeGraph) -> Iterator[Entity]:
+    """Resolved entities, then any triple endpoint the resolver did not list (so every node
+    that a fact names has a type and a label)."""
+    seen = set(graph.entities)
+    yield from graph.entities.values()
+    for triple in graph.triples:
+        for node in (triple.subject, triple.object):
+            if isinstance(node, Entity) and node.id not in seen:
+                seen.add(node.id)
+                yield node
+
+
+def _by_document(triples: Iterable[Triple]) -> dict[str, list[Triple]]:
+    """Facts grouped by document, so each named graph is one contiguous TriG block."""
+    groups: dict[str, list[Triple]] = {}
+    for triple in triples:
+        groups.setdefault(triple.evidence.doc, []).append(triple)
+    return groups
+
+
+def _document(doc: Document, names: _Names) -> Iterator[Quad]:
+    node = names.document(doc.id)
+    yield node, _T["type"], _T["Document"], ""
+    yield node, _T["type"], _T["ProvEntity"], ""
+    if doc.title:
+        yield node, _T["title"], text(doc.title, LANG), ""
+    if doc.source:
+        yield node, _T["source"], text(doc.source), ""
+
+
+def _entity(entity: Entity, names: _Names) -> Iterator[Quad]:
+    node = names.entity(entity.id)
+    yield node, _T["type"], names.cls(entity.type), ""
+    yield node, _T["label"], text(entity.name, LANG), ""
+    for alias in entity.aliases:
+        yield node, _T["altLabel"], text(alias, LANG), ""
+
+
+def _time(node: str, time: TimeQualifier | None, context: str) -> Iterator[Quad]:
+    if time is not None:
+        yield node, _T["time"], text(time.normalised), context
+        yield node, _T["timeRaw"], text(time.raw), context
+
+
+def _fact(triple: Triple, names: _Names, context: str) -> Iterator[Quad]:
+    digest = fact_digest(triple)
+    subject = names.entity(triple.subject.id)
+    predicate = names.predicate(triple.predicate.id)
+    doc = names.document(triple.evidence.doc)
+    if isinstance(triple.object, Quantity):
+        obj = names.node("quantity", digest)
+        yield subject, predicate, obj, context
+        yield from _quantity(obj, triple.object, triple.time, doc, names, context)
+    else:
+        obj = names.entity(triple.object.id)
+        yield subject, predicate, obj, context
+    fact = names.node("fact", digest)
+    evidence = triple.evidence
+    yield fact, _T["type"], _T["Fact"], context
+    yield fact, _T["subject"], subject, context
+    yield fact, _T["predicate"], predicate, context
+    yield fact, _T["object"], obj, context
+    yield fact, _T["confidence"], typed(decimal_lexical(round(triple.confidence, 4)), _DECIMAL), context
+    if triple.extractor:
+        yield fact, _T["extractor"], text(triple.extractor), context
+    yield fact, _T["inferred"], boolean(triple.inferred), context
+    yield from _time(fact, triple.time, context)
+    yield fact, _T["derivedFrom"], doc, context
+    yield fact, _T["evidence"], text(evidence.sentence), context
+    yield fact, _T["evidenceStart"], integer(evidence.start), context
+    yield fact, _T["evidenceEnd"], integer(evidence.end), context
+
+
+def _quantity(node: str, quantity: Quantity, time: TimeQualifier | None, doc: str, names: _Names,
+              context: str) -> Iterator[Quad]:
+    """An n-ary measurement node; a change (从A到B) links its old value as `zhkg:previous`."""
+    yield node, _T["type"], _T["Quantity"], context
+    yield node, _T["value"], typed(decimal_lexical(quantity.value), _DECIMAL), context
+    if quantity.upper is not None:
+        yield node, _T["maxValue"], typed(decimal_lexical(quantity.upper), _DECIMAL), context
+    yield node, _T["unit"], names.unit(quantity.unit), context
+    if quantity.unit:
+        yield node, _T["unitText"], text(quantity.unit), context
+    yield node, _T["raw"], text(quantity.raw), context
+    yield node, _T["dimension"], names.dimension(quantity.dimension), context
+    yield node, _T["approximate"], boolean(quantity.approximate), context
+    if quantity.modifier:
+        yield node, _T["modifier"], text(quantity.modifier), context
+    yield from _time(node, time, context)
+    yield node, _T["derivedFrom"], doc, context
+    if quantity.previous is not None:
+        previous = f"{node[:-1]}-previous>"
+        yield node, _T["previous"], previous, context
+        yield from _quantity(previous, quantity.previous, None, doc, names, context)
+
+
+def _dataset(quads: Iterable[Quad], bindings: Mapping[str, str]) -> tuple[Dataset, int]:
+    """rdflib's view of the stream, read through its own N-Quads parser."""
+    buffer = io.StringIO()
+    count = write_nquads(quads, buffer, bindings)
+    dataset = Dataset(default_union=True)
+    for name, namespace in bindings.items():
+        dataset.bind(name, namespace, replace=True)
+    dataset.parse(data=buffer.getvalue(), format="nquads")
+    return dataset, count
+
+
+def to_rdf(graph: KnowledgeGraph, ontology: Ontology, base: str = DEFAULT_BASE) -> Dataset:
+    """The export as an rdflib Dataset (queries see the union of all graphs): for SHACL,
+    SPARQL and tests. Large exports should stream with `write_rdf` instead."""
+    return _dataset(statements(graph, ontology, base), prefixes(base))[0]
+
+
+def _write_jsonld(quads: Iterable[Quad], out: TextIO, context: Mapping[str, str]) -> int:
+    """JSON-LD with the context written inline: reading it back never fetches a URL."""
+    dataset, count = _dataset(quads, context)
+    out.write(dataset.serialize(format="json-ld", context=dict(context), indent=2))
+    return count
+
+
+@dataclass(frozen=True, slots=True)
+class RdfFormat:
+    name: str
+    suffix: str
+    media_type: str
+    rdflib_name: str  # what rdflib's parse() calls it, for reading an export back
+    write: Callable[[Iterable[Quad], TextIO, Mapping[str, str]], int]
+
+
+FORMATS: dict[str, RdfFormat] = {f.name: f for f in (
+    RdfFormat("ttl", ".ttl", "text/turtle", "turtle", write_turtle),
+    RdfFormat("nt", ".nt", "application/n-triples", "nt", write_ntriples),
+    RdfFormat("jsonld", ".jsonld", "application/ld+json", "json-ld", _write_jsonld),
+    RdfFormat("trig", ".trig", "application/trig", "trig", write_trig),
+    RdfFormat("nq", ".nq", "application/n-quads", "nquads", write_nquads),
+)}
+
+
+def rdf_format(name: str) -> RdfFormat:
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise ValueError(f"unknown RDF format {name!r}; choose one of {', '.join(FORMATS)}") from None
+
+
+def write_rdf(graph: KnowledgeGraph, path: str | Path, format: str, ontology: Ontology,
+              base: str = DEFAULT_BASE) -> int:
+    """Write the export to `path` in `format` (ttl, nt, jsonld, trig, nq); returns the number
+    of statements written. Everything but JSON-LD streams in constant memory."""
+    writer = rdf_format(format)
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        return writer.write(statements(graph, ontology, base), out, prefixes(base))
+
+
+def read_rdf(path: str | Path, format: str) -> Dataset:
+    """Parse an export back (for SPARQL over `kg build` output, and the round-trip tests)."""
+    dataset = Dataset(default_union=True)
+    dataset.parse(str(path), format=rdf_format(format).rdflib_name)
+    return dataset
