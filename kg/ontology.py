@@ -57,6 +57,7 @@ class Predicate:
     domain: tuple[str, ...]
     range: tuple[str, ...]  # class names; ("Quantity",) for quantity predicates
     dimensions: tuple[str, ...] = ()
+    negative_triggers: tuple[str, ...] = ()  # 下降, 减少: the figure is a decrease
 
     @property
     def is_quantity(self) -> bool:
@@ -185,9 +186,10 @@ def load_ontology(paths: Iterable[str | Path] = (), replace: bool = False) -> On
         dims = tuple(sorted(_local(d) for d in g.objects(node, ZHKG.dimension)))
         if kind == "quantity" and not dims:
             raise OntologyError(f"quantity predicate {pid} names no zhkg:dimension")
+        negatives = tuple(sorted(str(v) for v in g.objects(node, ZHKG.negativeTrigger)))
         onto.predicates[pid] = Predicate(pid, str(node), label, _label(g, node, "en") or pid, kind,
                                          (label, *sorted(set(alts) - {label}, key=lambda s: (-len(s), s))),
-                                         domain or ("Entity",), rng or ("Entity",), dims)
+                                         domain or ("Entity",), rng or ("Entity",), dims, negatives)
     onto.stop_names = frozenset(str(v) for v in g.objects(None, ZHKG.notAnEntity))
     onto.function_words = frozenset(str(v) for v in g.objects(None, ZHKG.functionWord))
     onto.title_words = frozenset(str(v) for v in g.objects(None, ZHKG.titleWord))

@@ -1,0 +1,94 @@
+"""From overlapping candidates to the document's mentions.
+
+Three steps, each a plain function:
+  select     — one candidate per stretch of text: user dictionary first, then the longest;
+  propagate  — a name found once is found everywhere in the document, and a company's short
+               form (蔚来汽车 → 蔚来) is found after its long form;
+  filter     — words that are never entities on their own (公司, 人民币) are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+from ..ontology import Ontology
+from .rules import Candidate
+
+_NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+_LATIN = re.compile(r"[A-Za-z0-9]")
+CONFIDENT_MODEL_SCORE = 0.9
+
+
+def select(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Non-overlapping candidates: higher tier first, then longer, then surer.
+
+    A confident statistical span that strictly contains a dictionary hit is the better reading
+    (巴黎蓬皮杜艺术中心 over 巴黎), so it competes at the dictionary's tier.
+    """
+    candidates = list(candidates)
+    promoted = []
+    for c in candidates:
+        if c.tier == 1 and c.score >= CONFIDENT_MODEL_SCORE and any(
+                o.tier == 2 and c.start <= o.start and o.end <= c.end and (o.end - o.start) < (c.end - c.start)
+                for o in candidates):
+            c = Candidate(c.start, c.end, c.type, c.source, c.score, 2)
+        promoted.append(c)
+    kept: list[Candidate] = []
+    for c in sorted(promoted, key=lambda c: (-c.tier, -(c.end - c.start), -c.score, c.start)):
+        if all(c.end <= k.start or c.start >= k.end for k in kept):
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.start)
+
+
+def propagate(text: str, mentions: Sequence[Candidate], ontology: Ontology) -> list[Candidate]:
+    """Add every other occurrence of each found name, and of company short forms."""
+    taken = sorted((m.start, m.end) for m in mentions)
+    found = list(mentions)
+    names: dict[str, Candidate] = {}
+    for m in mentions:
+        names.setdefault(text[m.start:m.end], m)
+    for m in mentions:
+        for stem in short_forms(text[m.start:m.end], m.type, ontology):
+            names.setdefault(stem, Candidate(m.start, m.end, m.type, "short-form", m.score * 0.9, m.tier))
+    for name, origin in sorted(names.items(), key=lambda kv: -len(kv[0])):
+        if len(name) < 2 or name in ontology.stop_names:
+            continue
+        for match in re.finditer(re.escape(name), text):
+            start, end = match.span()
+            if _LATIN.match(name[0]) and start > 0 and _LATIN.match(text[start - 1]):
+                continue
+            if _LATIN.match(name[-1]) and end < len(text) and _LATIN.match(text[end]):
+                continue
+            if any(start < e and s < end for s, e in taken):
+                continue
+            source = origin.source if origin.source == "short-form" else "propagated"
+            found.append(Candidate(start, end, origin.type, source, origin.score * 0.95, origin.tier))
+            taken.append((start, end))
+    return sorted(found, key=lambda c: c.start)
+
+
+def short_forms(name: str, type: str, ontology: Ontology) -> list[str]:
+    """蔚来汽车 → [蔚来]; 宁德时代新能源科技股份有限公司 → [宁德时代新能源科技, 宁德时代新能源, 宁德时代]."""
+    cls = ontology.classes.get(type)
+    if cls is None or not cls.short_form_suffixes:
+        return []
+    suffixes = sorted(cls.short_form_suffixes, key=len, reverse=True)
+    stems, current = [], name
+    changed = True
+    while changed:
+        changed = False
+        for suffix in suffixes:
+            if current.endswith(suffix) and len(current) - len(suffix) >= 2:
+                current = current[: -len(suffix)]
+                stems.append(current)
+                changed = True
+                break
+    return stems
+
+
+def keep(text: str, candidate: Candidate, ontology: Ontology) -> bool:
+    """Never an entity alone: stop names, single characters, strings without letters."""
+    surface = text[candidate.start:candidate.end]
+    return (surface not in ontology.stop_names and len(surface.strip()) >= 2
+            and bool(_NAME_CHARS.search(surface)))

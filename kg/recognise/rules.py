@@ -1,0 +1,198 @@
+"""Rules that generalise to names no dictionary has seen.
+
+Each rule reads the normalised text and its word tokens (jieba) and proposes candidates:
+  - product and model names: Latin letters and digits, with the brand word before them
+    (SU7 Ultra, Mate 70 Pro+, 骁龙8295, Redmi Note 12);
+  - names ending in a class suffix from the ontology (…股份有限公司, …工厂, …业务, …技术);
+  - quoted names (“刀片电池”, 「神行超充電池」);
+  - person names next to a title (董事长王传福, CEO李斌).
+Names end where a function word, trigger word or punctuation starts, all of which come from
+the ontology.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Iterable, Sequence
+
+from ..ontology import Ontology
+
+Token = tuple[str, int, int]  # word, start, end
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    start: int
+    end: int
+    type: str
+    source: str
+    score: float
+    tier: int = 2  # 3 user dictionary, 2 shipped dictionaries and rules, 1 statistical model
+
+
+_HAN = re.compile(r"^[\u4e00-\u9fff]+$")
+_MODEL = re.compile(
+    r"(?<![A-Za-z0-9.])"
+    r"(?:[A-Za-z][A-Za-z0-9\-]*|\d+[A-Za-z][A-Za-z0-9\-]*|\d+(?=[ ][A-Z]))"
+    r"(?:[ ](?:[A-Z][A-Za-z0-9\-]*|\d+[A-Za-z0-9\-]*|[a-z]+\d+[A-Za-z0-9]*))*"
+    r"\+?"
+)
+_TRAILING_DIGITS = re.compile(r"(?<![A-Za-z0-9.])\d+[A-Za-z0-9]*\+?(?![\d.%])")
+_QUOTED = re.compile(r"[“「]([^“”「」,，。；;！!？?:：\s]{2,14})[”」]")
+_SERIES = "系列"
+
+
+class Rules:
+    """The rule set, built once per ontology (its word lists become lookup sets)."""
+
+    def __init__(self, ontology: Ontology):
+        self.ontology = ontology
+
+    @cached_property
+    def boundary_words(self) -> frozenset[str]:
+        triggers = {t for p in self.ontology.predicates.values() for t in p.triggers}
+        return self.ontology.function_words | self.ontology.title_words | triggers
+
+    @cached_property
+    def suffixes(self) -> list[tuple[str, str]]:
+        """(suffix, class), longest first, so 股份有限公司 beats 公司 and 智能工厂 beats 工厂."""
+        pairs = [(s, c.name) for c in self.ontology.classes.values() for s in c.name_suffixes]
+        return sorted(pairs, key=lambda p: -len(p[0]))
+
+    @cached_property
+    def _suffix_pattern(self) -> re.Pattern:
+        return re.compile("|".join(re.escape(s) for s, _ in self.suffixes))
+
+    @cached_property
+    def _suffix_class(self) -> dict[str, str]:
+        return dict(self.suffixes)
+
+    @cached_property
+    def _unit_surfaces(self) -> frozenset[str]:
+        return frozenset(self.ontology.unit_surfaces)
+
+    def is_name_word(self, word: str) -> bool:
+        """Can this token be part of a name? Not punctuation, not a function or trigger word."""
+        return bool(word.strip()) and word not in self.boundary_words and (
+            bool(_HAN.match(word)) or word.isascii() and word.isalnum())
+
+    def candidates(self, text: str, tokens: Sequence[Token],
+                   blocked: Iterable[tuple[int, int]] = ()) -> list[Candidate]:
+        blocked = list(blocked)
+        return [*self.product_names(text, tokens, blocked), *self.suffix_names(text, tokens, blocked),
+                *self.quoted_names(text), *_non_overlapping(self.titled_people(tokens))]
+
+    # -- product and model names ---------------------------------------------------------
+
+    def product_names(self, text: str, tokens: Sequence[Token],
+                      blocked: Sequence[tuple[int, int]]) -> list[Candidate]:
+        """Latin/digit model names, extended left by an adjacent brand word and right by 系列."""
+        ends = {e: w for w, _, e in tokens}
+        found = []
+        for match in [*_MODEL.finditer(text), *_TRAILING_DIGITS.finditer(text)]:
+            start, end = match.span()
+            core = match.group()
+            if any(start < e and s < end for s, e in blocked):
+                continue
+            if core in self.ontology.title_words:
+                continue
+            has_letter = any(ch.isalpha() for ch in core)
+            brand = self._brand_before(ends.get(start), has_letter)
+            if not brand and core in self.ontology.stop_names:
+                continue
+            if not has_letter and not brand:
+                continue
+            if not brand and (core in self._unit_surfaces or len(core) < 2):
+                continue
+            start -= len(brand)
+            if text.startswith(_SERIES, end):
+                end += len(_SERIES)
+            score = 0.9 if brand or any(ch.isdigit() for ch in core) else 0.6
+            found.append(Candidate(start, end, "Product", "rule:product", score))
+        return _non_overlapping(found)
+
+    def _brand_before(self, word: str | None, model_has_letter: bool) -> str:
+        """The Han word glued to a model name (小米15, 骁龙8295), without a leading 于/在/的.
+
+        A one-character brand is only believed before a model with letters (汉EV), never
+        before bare digits (超过5 is not a product).
+        """
+        if not word or not _HAN.match(word):
+            return ""
+        while word and word[0] in self.ontology.function_words:
+            word = word[1:]
+        if len(word) == 1 and not model_has_letter:
+            return ""
+        return word if 1 <= len(word) <= 4 and self.is_name_word(word) else ""
+
+    # -- names ending in a class suffix --------------------------------------------------
+
+    def suffix_names(self, text: str, tokens: Sequence[Token],
+                     blocked: Sequence[tuple[int, int]] = ()) -> list[Candidate]:
+        """…股份有限公司 → Company, …工厂 → Facility: the suffix names the class, tokens the name."""
+        found = []
+        index_by_end = {e: i for i, (_, _, e) in enumerate(tokens)}
+        for match in self._suffix_pattern.finditer(text):
+            suffix_start, end = match.span()
+            if end not in index_by_end:
+                continue  # the suffix is inside a longer word (公司 in 公司法)
+            i = index_by_end[end]
+            while i >= 0 and tokens[i][1] >= suffix_start:
+                i -= 1  # tokens inside the suffix
+            start = suffix_start
+            if i >= 0 and tokens[i][2] > suffix_start:
+                start = tokens[i][1]  # a token straddling the suffix holds part of the name (科技股份)
+                i -= 1
+            words = 0
+            while (i >= 0 and words < 4 and self.is_name_word(tokens[i][0]) and tokens[i][2] == start
+                   and not any(s <= tokens[i][1] < e for s, e in blocked)):
+                start = tokens[i][1]
+                i -= 1
+                words += 1
+            name = text[start:end]
+            if end - start < len(match.group()) + 2 or name in self.ontology.stop_names:
+                continue
+            found.append(Candidate(start, end, self._suffix_class[match.group()], "rule:suffix", 0.8))
+        return _non_overlapping(found)
+
+    # -- quoted names and titled people ----------------------------------------------------
+
+    def quoted_names(self, text: str) -> list[Candidate]:
+        """A short quoted term is a name; its class comes from its suffix, else Product."""
+        found = []
+        for match in _QUOTED.finditer(text):
+            name = match.group(1)
+            if name in self.ontology.stop_names or self._suffix_pattern.fullmatch(name):
+                continue
+            suffix = next((s for s, _ in self.suffixes if name.endswith(s)), None)
+            found.append(Candidate(match.start(1), match.end(1),
+                                   self._suffix_class[suffix] if suffix else "Product",
+                                   "rule:quoted", 0.6))
+        return found
+
+    def titled_people(self, tokens: Sequence[Token]) -> list[Candidate]:
+        """董事长王传福 / CEO李斌: a 2–3 character Han word right after a title is a person."""
+        found = []
+        for i, (word, _, end) in enumerate(tokens[:-1]):
+            if word not in self.ontology.title_words:
+                continue
+            j = i + 1
+            while j + 1 < len(tokens) and tokens[j][0] == "兼" and tokens[j + 1][0] in self.ontology.title_words:
+                j += 2  # 创始人兼CEO李斌
+            if j >= len(tokens):
+                continue
+            name, start, name_end = tokens[j]
+            if 2 <= len(name) <= 3 and _HAN.match(name) and self.is_name_word(name):
+                found.append(Candidate(start, name_end, "Person", "rule:title", 0.85))
+        return found
+
+
+def _non_overlapping(candidates: list[Candidate]) -> list[Candidate]:
+    """Longest first; a candidate inside a longer one of the same rule is dropped."""
+    kept: list[Candidate] = []
+    for c in sorted(candidates, key=lambda c: (-(c.end - c.start), c.start)):
+        if all(c.end <= k.start or c.start >= k.end for k in kept):
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.start)
