@@ -54,7 +54,7 @@ _ENGLISH_NAME = re.compile(r"[A-Za-z][A-Za-z0-9&.'\- ]{0,59}")
 _BRACKET = re.compile(r"\(([^()]{1,80})\)")
 _UNBRACKETED_SHORT = re.compile(
     rf"[,，]\s*((?:以下|下文)?简称(?:为)?[:：]?\s*[{_QUOTES}]?[^{_QUOTES}()（）,，。;；、\s]{{1,20}}[{_QUOTES}]?)")
-_NAME_RUN = re.compile(r"[\w·&.\-]+$")
+_NAME_RUN = re.compile(r"(?:[^\W的了是在]|[·&.\-])+$")  # a name does not run across 的/了/是/在
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _MAX_BARE_NAME = 12  # a name read back from the text alone, with no mention to confirm it
 
@@ -277,12 +277,12 @@ class EntityResolver:
             alias, rule = short_form.group("short"), "declared-short-form"
             if alias in DOCUMENT_SCOPED_SHORT_FORMS or alias in self.ontology.stop_names:
                 return []
-        elif _ENGLISH_NAME.fullmatch(part):
+        elif _ENGLISH_NAME.fullmatch(part) and part not in self.ontology.unit_surfaces:
             alias, rule = part, "bracket-english"
         else:
             return []
         full = self._name_before(text, at, ends, alias if short_form else "")
-        if not full or fold(full) == fold(alias):
+        if not full or full in self.ontology.stop_names or fold(full) == fold(alias):
             return []
         for family in self._families:
             self._union(self.key(full, family), self.key(alias, family), rule)

@@ -97,6 +97,11 @@ def test_short_form_declaration(onto, text):
         resolver.canonical("星海动力新能源科技股份有限公司", "Company").id
 
 
+def test_units_and_generic_words_in_brackets_are_not_names(resolver):
+    assert resolver.learn_document_aliases("晨光储能的储能电池出货量(GWh)继续攀升。") == []
+    assert resolver.learn_document_aliases("晨光储能发布的产品(Aurora)备受关注。") == []
+
+
 def test_document_scoped_short_forms_are_not_learned(resolver):
     assert resolver.learn_document_aliases("远帆科技有限公司（以下简称“发行人”）拟上市。") == []
     assert resolver.canonical("发行人", "Company").id != resolver.canonical("远帆科技", "Company").id
