@@ -49,6 +49,8 @@
     return !hiddenPredicates.has(e.predicate);
   }});
 
+  var summary = data.nodes.length + " 个实体 · " + data.edges.length + " 条关系 · " +
+                quantityNodes.length + " 个数值";
   var large = data.large;
   var options = {
     nodes: {shape: "dot", font: {face: FONT, size: 14, strokeWidth: 3, strokeColor: "#ffffff"},
@@ -70,8 +72,14 @@
                                 {nodes: nodeView, edges: edgeView}, options);
   var timing = {started: started, firstDraw: null, stabilized: null};
   network.once("afterDrawing", function () { timing.firstDraw = performance.now(); });
+  var stats = document.getElementById("stats");
+  stats.textContent = summary;
+  network.on("stabilizationProgress", function (p) {
+    stats.textContent = "布局中 " + Math.round(100 * p.iterations / p.total) + "%";
+  });
   network.once("stabilizationIterationsDone", function () {
     timing.stabilized = performance.now();
+    stats.textContent = summary;
     if (large) network.setOptions({physics: false});
   });
 
@@ -268,8 +276,6 @@
   document.getElementById("reset").addEventListener("click", showAll);
 
   document.getElementById("title").textContent = data.title;
-  document.getElementById("stats").textContent =
-    data.nodes.length + " 个实体 · " + data.edges.length + " 条关系 · " + quantityNodes.length + " 个数值";
 
   // For tests, benchmarks and the curious: the library objects behind the page.
   window.zhkg = {network: network, nodes: nodes, edges: edges, nodeView: nodeView,
