@@ -32,6 +32,7 @@ _PERIOD = rf"""
   | [Hh](?P<half_latin>[12])(?![0-9])
   | (?P<m_from>{_MONTH}){_SEP}(?P<m_to>{_MONTH})月份?
   | (?P<month>{_MONTH})月份?(?:(?P<day>{_DAY})[日号])?
+  | (?P<lone_day>{_DAY})日(?!内|以内|之内)
 """
 
 _TIME = re.compile(rf"""
@@ -78,28 +79,34 @@ def _year(m: re.Match, default_year: int | None) -> tuple[bool, str | None]:
     return False, None if default_year is None else str(default_year)
 
 
-def _period(m: re.Match) -> tuple[str, bool] | None:
-    """(the period within a year, whether it is month-based) or None for a whole year."""
+def _period(m: re.Match) -> tuple[str, str] | None:
+    """(the period within a year, its ISO prefix when no year is known) or None for a whole year.
+
+    Quarters and halves stand alone ("Q4"); months and days take the ISO 8601 no-year forms
+    "--12" and "--12-31"; a day of an unnamed month ("24日" in news) is "---24".
+    """
     edge = m["edge"] or m["rel_edge"]
     if m["q_first"]:
-        return f"Q1..Q{_digit(m['q_first'])}", False
+        return f"Q1..Q{_digit(m['q_first'])}", ""
     if m["q_from"] or m["q_from_latin"]:
         low, high = _digit(m["q_from"] or m["q_from_latin"]), _digit(m["q_to"] or m["q_to_latin"])
-        return (f"Q{low}..Q{high}", False) if low < high else None
+        return (f"Q{low}..Q{high}", "") if low < high else None
     if m["quarter"] or m["quarter_latin"]:
-        return f"Q{_digit(m['quarter'] or m['quarter_latin'])}", False
+        return f"Q{_digit(m['quarter'] or m['quarter_latin'])}", ""
     if m["half"]:
-        return ("H1" if m["half"] == "上半年" else "H2"), False
+        return ("H1" if m["half"] == "上半年" else "H2"), ""
     if m["half_latin"]:
-        return f"H{m['half_latin']}", False
+        return f"H{m['half_latin']}", ""
     if m["m_from"]:
         low, high = int(m["m_from"]), int(m["m_to"])
-        return (f"{low:02d}..{high:02d}", True) if low < high else None
+        return (f"{low:02d}..{high:02d}", "--") if low < high else None
     if m["month"]:
         day = f"-{int(m['day']):02d}" if m["day"] else ""
-        return f"{int(m['month']):02d}{day}", True
+        return f"{int(m['month']):02d}{day}", "--"
+    if m["lone_day"]:
+        return f"{int(m['lone_day']):02d}", "---"
     if edge:
-        return f"{_EDGE_MONTHS[edge]:02d}", True
+        return f"{_EDGE_MONTHS[edge]:02d}", "--"
     return None
 
 
@@ -117,10 +124,10 @@ def _normalised(m: re.Match, default_year: int | None) -> str | None:
     period = _period(m)
     if period is None:
         return year if names_year else None
-    text, month_based = period
-    if year is not None:
-        return f"{year}-{text}"
-    return f"--{text}" if month_based else text
+    text, no_year_prefix = period
+    if no_year_prefix == "---":
+        return None if names_year else no_year_prefix + text  # a year alone cannot place a day
+    return f"{year}-{text}" if year is not None else no_year_prefix + text
 
 
 def normalise_time(raw: str, default_year: int | None = None) -> TimeQualifier:

@@ -160,3 +160,8 @@ def test_quantity_find_results_do_not_overlap_and_run_left_to_right(ontology):
 
 def test_quantity_find_on_text_without_numbers_is_empty(ontology):
     assert find_quantities("华为与赛力斯深化合作,共同打造问界品牌。", ontology) == []
+
+
+def test_quantity_find_leaves_days_of_the_month_to_times(ontology):
+    text = "理想汽车于12月5日、6日召开发布会,承诺30日内交车,并在8日晚公布价格。"
+    assert found(text, ontology) == [("30日", 30, "天")]

@@ -95,3 +95,9 @@ def test_time_find_ignores_digits_glued_to_latin_letters():
 def test_time_find_reads_ranges_as_one_expression():
     text = "2019年至2023年,公司营收复合增长率达30%;2023年1-9月出口翻倍。"
     assert [t.time.normalised for t in find_times(text)] == ["2019..2023", "2023-01..09"]
+
+
+def test_time_day_of_unnamed_month_stays_a_day_and_durations_do_not():
+    text = "蔚来于18日公布交付数据,12月8日、9日两场活动,整改须在15日内完成。"
+    assert [(t.time.raw, t.time.normalised) for t in find_times(text, default_year=2023)] == [
+        ("18日", "---18"), ("12月8日", "2023-12-08"), ("9日", "---09")]
