@@ -1,0 +1,514 @@
+"""From mentions, quantities, times and trigger words to triples, one sentence at a time.
+
+The sentence is cut into clauses at commas, semicolons and colons. A quantity belongs to
+the nearest trigger before it in its clause whose predicate accepts its dimension; an entity
+relation joins a subject before its trigger to the objects after it. Who the subject is
+comes, in order, from the clause, from the sentence's opening subject, and from the topic of
+the paragraph (then the triple is marked inferred and trusted less).
+
+Structures handled: enumerations (A、B和C), distributive lists (空调、冰箱年出货量达680万、
+270万台), figures in brackets (385亿元(+8.5%)), changes (从103.8亿元收窄至57.9亿元: the new
+value, the old one kept as `previous`), decreases (同比下降28% → -28 %), passives
+(由/被 X …), partners (与 X 合作), places (在 X 展出), titles (董事长王传福) and object-first
+triggers (X旗下的Y).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Iterable, Sequence
+
+from ..model import Document, Entity, Evidence, PredicateRef, Quantity, Sentence, Span, TimeQualifier, Triple
+from ..ontology import Ontology, Predicate
+from ..quantities import QuantityMatch
+from ..recognise.rules import Candidate, Rules, Token
+from ..times import TimeMatch
+from .topic import TopicTracker
+from .triggers import TriggerHit, TriggerIndex
+
+CLAUSE_BREAKS = frozenset(",;:，；：")
+ENUM_SEPARATORS = ("、", "和", "与", "及", "以及", "/", "跟", "同")
+PARTNER_MARKERS = ("与", "和", "同", "跟", "携手", "联合", "联手")
+PASSIVE_MARKERS = ("由", "被")
+PLACE_MARKERS = ("在", "于", "亮相")
+PRONOUNS = ("该公司", "本公司", "公司", "集团", "其", "该集团", "本行", "该行")
+LOCATION_LAST = {"Location": 1}
+MAX_IMPLICIT_OBJECT = 12
+
+CONFIDENCE = {
+    "clause-subject": 0.9,
+    "sentence-subject": 0.8,
+    "topic": 0.65,
+    "implicit-object": 0.7,
+    "segment-revenue": 0.6,
+    "bracket-growth": 0.75,
+}
+
+
+@dataclass(slots=True)
+class SentenceView:
+    """What one sentence holds, in normalised-text offsets (identical to original offsets)."""
+
+    sentence: Sentence
+    text: str  # the whole normalised document text
+    mentions: list[Candidate]
+    quantities: list[QuantityMatch]
+    times: list[TimeMatch]
+    triggers: list[TriggerHit]
+    tokens: list[Token]
+    clauses: list[tuple[int, int]]
+    topic: Candidate | None
+
+    def clause_of(self, offset: int) -> tuple[int, int]:
+        for start, end in self.clauses:
+            if start <= offset < end:
+                return start, end
+        return self.clauses[-1]
+
+    def between(self, start: int, end: int) -> str:
+        return self.text[start:end]
+
+
+def clauses(text: str, sentence: Sentence) -> list[tuple[int, int]]:
+    """Cut at clause punctuation outside brackets and quotes."""
+    out, start, depth = [], sentence.start, 0
+    for i in range(sentence.start, sentence.end):
+        ch = text[i]
+        if ch in "(（“「《[【":
+            depth += 1
+        elif ch in ")）”」》]】" and depth:
+            depth -= 1
+        elif ch in CLAUSE_BREAKS and not depth:
+            out.append((start, i + 1))
+            start = i + 1
+    if start < sentence.end:
+        out.append((start, sentence.end))
+    return out or [(sentence.start, sentence.end)]
+
+
+class Relater:
+    """Turns one document's recognised material into triples."""
+
+    def __init__(self, ontology: Ontology, rules: Rules | None = None):
+        self.ontology = ontology
+        self.rules = rules or Rules(ontology)
+        self.triggers = TriggerIndex(ontology)
+
+    # -- the document --------------------------------------------------------------------------
+
+    def relate(self, document: Document, text: str, sentences: Sequence[Sentence],
+               mentions: Sequence[Candidate], quantities: Sequence[QuantityMatch],
+               times: Sequence[TimeMatch], tokens: Sequence[Token]) -> list[Triple]:
+        topics = TopicTracker(text, sentences, mentions)
+        blocked = [(m.start, m.end) for m in mentions] + [(q.start, q.end) for q in quantities]
+        hits = self.triggers.find(text, blocked)
+        triples: dict[tuple, Triple] = {}
+        for sentence in sentences:
+            inside = lambda items: [x for x in items if sentence.start <= x.start and x.end <= sentence.end]
+            view = SentenceView(sentence, text, inside(mentions), inside(quantities), inside(times),
+                                inside(hits), [t for t in tokens if sentence.start <= t[1] and t[2] <= sentence.end],
+                                clauses(text, sentence), topics.topic(sentence))
+            for triple in [*self.quantity_facts(document, view), *self.entity_facts(document, view)]:
+                if triple.subject.id == getattr(triple.object, "id", None):
+                    continue
+                known = triples.get(triple.key)
+                if known is None or triple.confidence > known.confidence:
+                    triples[triple.key] = triple
+        return list(triples.values())
+
+    # -- shared pieces -------------------------------------------------------------------------
+
+    def entity(self, view: SentenceView, candidate: Candidate, document: Document) -> Entity:
+        """The mention as an entity: normalised name, the original surface kept as an alias."""
+        name = view.text[candidate.start:candidate.end].strip()
+        original = document.text[candidate.start:candidate.end].strip()
+        return Entity.named(name, candidate.type, [original] if original != name else [])
+
+    def evidence(self, view: SentenceView, document: Document, *spans: Span) -> Evidence:
+        s = view.sentence
+        return Evidence(document.id, s.text, s.start, s.end, tuple(sp for sp in spans if sp))
+
+    def fits(self, type: str, allowed: Iterable[str]) -> bool:
+        return self.ontology.is_a(type, allowed)
+
+    def subject_for(self, view: SentenceView, before: int, domain: Sequence[str],
+                    floor: int | None = None) -> tuple[Candidate | None, str]:
+        """Nearest fitting mention before `before` in its clause, else the sentence's opening
+        subject, else the paragraph topic. Returns the mention and how it was found."""
+        clause_start, _ = view.clause_of(before)
+        lower = clause_start if floor is None else floor
+        pronoun = self._pronoun_between(view, lower, before)
+        in_clause = [m for m in view.mentions if lower <= m.start and m.end <= before and self.fits(m.type, domain)]
+        if in_clause and not (pronoun and pronoun > in_clause[-1].end):
+            in_clause.sort(key=lambda m: (LOCATION_LAST.get(m.type, 0), -m.end))
+            return in_clause[0], "clause-subject"
+        if not pronoun:
+            opening = self._opening_subject(view, domain)
+            if opening is not None and opening.end <= before:
+                return opening, "sentence-subject"
+        if view.topic is not None and self.fits(view.topic.type, domain):
+            return view.topic, "topic"
+        return None, ""
+
+    def _pronoun_between(self, view: SentenceView, start: int, end: int) -> int | None:
+        segment = view.between(start, end)
+        for word in PRONOUNS:
+            at = segment.rfind(word)
+            if at >= 0 and not any(m.start <= start + at < m.end for m in view.mentions):
+                return start + at + len(word)
+        return None
+
+    def _opening_subject(self, view: SentenceView, domain: Sequence[str]) -> Candidate | None:
+        """The first fitting mention of the sentence, if it comes before any trigger."""
+        first_trigger = view.triggers[0].start if view.triggers else view.sentence.end
+        for m in view.mentions:
+            if m.start >= first_trigger:
+                return None
+            if self.fits(m.type, domain) and m.type != "Location":
+                return m
+        return None
+
+    def time_for(self, view: SentenceView, offset: int) -> TimeQualifier | None:
+        """The time in the clause (nearest before, else after), else the sentence's first."""
+        clause_start, clause_end = view.clause_of(offset)
+        in_clause = [t for t in view.times if clause_start <= t.start < clause_end]
+        before = [t for t in in_clause if t.end <= offset]
+        if before:
+            return before[-1].time
+        if in_clause:
+            return in_clause[0].time
+        leading = [t for t in view.times if t.end <= offset]
+        return leading[0].time if leading else None
+
+    def enumeration_before(self, view: SentenceView, anchor: Candidate, domain: Sequence[str]) -> list[Candidate]:
+        """A、B和C …: the mentions joined to `anchor` by list separators, left to right."""
+        members = [anchor]
+        earlier = [m for m in view.mentions if m.end <= anchor.start]
+        while earlier:
+            previous = earlier.pop()
+            gap = view.between(previous.end, members[0].start).strip()
+            if gap in ENUM_SEPARATORS and self.fits(previous.type, domain):
+                members.insert(0, previous)
+            else:
+                break
+        return members
+
+    # -- quantity facts ------------------------------------------------------------------------
+
+    def quantity_facts(self, document: Document, view: SentenceView) -> list[Triple]:
+        quantities = self._apply_changes(view)
+        out: list[Triple] = []
+        done: set[int] = set()
+        for group in self._distributive_groups(view, quantities):
+            out.extend(self._distributive(document, view, group))
+            done.update(q.start for q in group)
+        last_fact: Triple | None = None
+        for q in quantities:
+            if q.start in done:
+                continue
+            trigger, predicate = self._governing_trigger(view, q)
+            if predicate is None:
+                fact = self._implicit_quantity_fact(document, view, q, last_fact)
+            else:
+                fact = self._quantity_fact(document, view, q, trigger, predicate)
+            if fact is not None:
+                out.append(fact)
+                last_fact = fact
+        return out
+
+    def _apply_changes(self, view: SentenceView) -> list[QuantityMatch]:
+        """从A降至B: keep B with A as its previous value; A is not a fact of its own."""
+        quantities = list(view.quantities)
+        out, skip = [], set()
+        for i, q in enumerate(quantities):
+            if i in skip:
+                continue
+            nxt = quantities[i + 1] if i + 1 < len(quantities) else None
+            before = view.between(max(view.clause_of(q.start)[0], q.start - 4), q.start)
+            if nxt is not None and "从" in before and re.search(r"[至到为]", view.between(q.end, nxt.start)) \
+                    and q.quantity.dimension == nxt.quantity.dimension:
+                out.append(QuantityMatch(nxt.start, nxt.end, replace(nxt.quantity, previous=q.quantity)))
+                skip.add(i + 1)
+            else:
+                out.append(q)
+        return out
+
+    def _governing_trigger(self, view: SentenceView, q: QuantityMatch) -> tuple[TriggerHit | None, Predicate | None]:
+        clause_start, clause_end = view.clause_of(q.start)
+        candidates = [t for t in view.triggers if clause_start <= t.start and t.end <= q.start]
+        for trigger in reversed(candidates):
+            predicate = self._fitting_quantity_predicate(trigger, q.quantity)
+            if predicate is not None:
+                return trigger, predicate
+        after = [t for t in view.triggers if q.end <= t.start <= q.end + 2 and t.end <= clause_end]
+        for trigger in after:
+            predicate = self._fitting_quantity_predicate(trigger, q.quantity)
+            if predicate is not None:
+                return trigger, predicate
+        return None, None
+
+    @staticmethod
+    def _fitting_quantity_predicate(trigger: TriggerHit, quantity: Quantity) -> Predicate | None:
+        for predicate in trigger.of_kind("quantity"):
+            if quantity.dimension in predicate.dimensions:
+                return predicate
+        return None
+
+    def _quantity_fact(self, document: Document, view: SentenceView, q: QuantityMatch,
+                       trigger: TriggerHit, predicate: Predicate, subject: Candidate | None = None,
+                       how: str = "") -> Triple | None:
+        if subject is None:
+            floor = None
+            subject, how = self.subject_for(view, min(trigger.start, q.start), predicate.domain, floor)
+        if subject is None:
+            return None
+        quantity = q.quantity
+        if trigger.negative and quantity.value > 0:
+            quantity = replace(quantity, value=-quantity.value,
+                               upper=-quantity.upper if quantity.upper is not None else None)
+        raw = document.text[q.start:q.end]
+        quantity = replace(quantity, raw=raw)
+        return self._triple(document, view, subject, predicate, quantity, q.start, q.end, trigger, how,
+                            self.time_for(view, q.start))
+
+    def _triple(self, document: Document, view: SentenceView, subject: Candidate, predicate: Predicate,
+                obj: Entity | Quantity, obj_start: int, obj_end: int, trigger: TriggerHit | None, how: str,
+                time: TimeQualifier | None, extractor: str = "") -> Triple:
+        inferred = how == "topic"
+        spans = [Span("object", obj_start, obj_end)]
+        if not inferred:
+            spans.insert(0, Span("subject", subject.start, subject.end))
+        if trigger is not None:
+            spans.append(Span("trigger", trigger.start, trigger.end))
+        spans.sort(key=lambda s: s.start)
+        confidence = CONFIDENCE.get(how, 0.8) * (0.75 + 0.25 * subject.score)
+        kind = "quantity" if isinstance(obj, Quantity) else "relation"
+        return Triple(self.entity(view, subject, document), PredicateRef(predicate.id, predicate.label), obj,
+                      self.evidence(view, document, *spans), time, round(min(confidence, 1.0), 4),
+                      extractor or f"{kind}-trigger/{how}", inferred)
+
+    def _implicit_quantity_fact(self, document: Document, view: SentenceView, q: QuantityMatch,
+                                last: Triple | None) -> Triple | None:
+        """Figures without a trigger: a bracketed growth rate, or a segment's revenue."""
+        before = view.between(max(view.sentence.start, q.start - 2), q.start)
+        growth = self.ontology.predicates.get("growthRate")
+        if growth and last is not None and q.quantity.dimension in growth.dimensions and before.endswith(("(", "(+")):
+            subject_span = next(sp for sp in last.evidence.spans if sp.role == "object")
+            subject = Candidate(subject_span.start, subject_span.end, last.subject.type, "context", 1.0)
+            owner = next((m for m in view.mentions if last.subject.name == view.text[m.start:m.end]), None)
+            if owner is None:
+                return None
+            return self._triple(document, view, owner, growth, replace(q.quantity, raw=document.text[q.start:q.end]),
+                                q.start, q.end, None, "bracket-growth", last.time) if subject else None
+        revenue = self.ontology.predicates.get("revenue")
+        segment = next((m for m in reversed(view.mentions) if m.end <= q.start), None)
+        if revenue and segment is not None and segment.type == "BusinessUnit" \
+                and q.quantity.dimension in revenue.dimensions and q.start - segment.end <= 2:
+            return self._triple(document, view, segment, revenue,
+                                replace(q.quantity, raw=document.text[q.start:q.end]), q.start, q.end, None,
+                                "segment-revenue", self.time_for(view, q.start))
+        return None
+
+    def _distributive_groups(self, view: SentenceView, quantities: list[QuantityMatch]) -> list[list[QuantityMatch]]:
+        """Runs of two or more quantities joined only by list separators (680万、270万台)."""
+        groups, current = [], []
+        for q in quantities:
+            if current and view.between(current[-1].end, q.start).strip() in ENUM_SEPARATORS:
+                current.append(q)
+            else:
+                if len(current) > 1:
+                    groups.append(current)
+                current = [q]
+        if len(current) > 1:
+            groups.append(current)
+        return groups
+
+    def _distributive(self, document: Document, view: SentenceView, group: list[QuantityMatch]) -> list[Triple]:
+        """空调、冰箱年出货量达680万、270万台 → (空调, 680万台), (冰箱, 270万台)."""
+        last = group[-1].quantity
+        group = [g if g.quantity.unit or not last.unit else QuantityMatch(
+            g.start, g.end, replace(g.quantity, unit=last.unit, dimension=last.dimension)) for g in group]
+        trigger, predicate = self._governing_trigger(view, group[-1])
+        if predicate is None:
+            return []
+        subjects = self._listed_subjects(view, trigger, predicate, len(group))
+        if len(subjects) != len(group):
+            subject, how = self.subject_for(view, trigger.start, predicate.domain)
+            if subject is None:
+                return []
+            return [t for q in group if (t := self._quantity_fact(document, view, q, trigger, predicate, subject, how))]
+        return [t for subject, q in zip(subjects, group)
+                if (t := self._quantity_fact(document, view, q, trigger, predicate, subject, "clause-subject"))]
+
+    def _listed_subjects(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate, count: int) -> list[Candidate]:
+        """The list before the trigger: recognised mentions, or plain nouns split at 、/和."""
+        clause_start, _ = view.clause_of(trigger.start)
+        mentions = [m for m in view.mentions if clause_start <= m.start and m.end <= trigger.start]
+        if mentions:
+            listed = self.enumeration_before(view, mentions[-1], predicate.domain)
+            if len(listed) == count:
+                return listed
+        segment = view.between(clause_start, trigger.start)
+        words = [w for w in re.split("|".join(map(re.escape, ENUM_SEPARATORS)), segment)]
+        if len(words) < count:
+            return []
+        words = words[-count:]
+        offset = trigger.start - len(segment)
+        out, cursor = [], offset
+        for w in re.finditer(r"[^、和与及/]+", segment):
+            name = w.group().strip()
+            out.append(Candidate(offset + w.start(), offset + w.end(), "Product", "listed", 0.7))
+        out = out[-count:]
+        # the last item runs into the trigger (冰箱年出货量): keep its leading name characters
+        trimmed = []
+        for c in out:
+            name = view.between(c.start, c.end)
+            cut = next((i for i, ch in enumerate(name) if ch in "年月季度的" and i >= 2), len(name))
+            if not 2 <= cut <= 8 or not all(self.rules.is_name_word(ch) or "\u4e00" <= ch <= "\u9fff" for ch in name[:cut]):
+                return []
+            trimmed.append(Candidate(c.start, c.start + cut, c.type, c.source, c.score))
+        return trimmed
+
+    # -- entity facts --------------------------------------------------------------------------
+
+    def entity_facts(self, document: Document, view: SentenceView) -> list[Triple]:
+        out = []
+        for trigger in view.triggers:
+            for predicate in trigger.of_kind("relation"):
+                out.extend(self._relation(document, view, trigger, predicate))
+        return out
+
+    def _relation(self, document: Document, view: SentenceView, trigger: TriggerHit,
+                  predicate: Predicate) -> list[Triple]:
+        if trigger.word in self.ontology.title_words:
+            return self._titled(document, view, trigger, predicate)
+        clause_start, clause_end = view.clause_of(trigger.start)
+        next_trigger = next((t.start for t in view.triggers if t.start >= trigger.end and t.of_kind("relation")), clause_end)
+        after = [m for m in view.mentions if trigger.end <= m.start and m.end <= min(clause_end, next_trigger)]
+        before = [m for m in view.mentions if clause_start <= m.start and m.end <= trigger.start]
+        if trigger.word in predicate.object_first_triggers:
+            return self._object_first(document, view, trigger, predicate, before, after)
+        marker = self._marker_before(view, trigger, before)
+        if marker is not None:
+            return self._marked(document, view, trigger, predicate, marker, before, after)
+        objects = self._objects(view, predicate, after)
+        how_object = ""
+        if not objects:
+            implicit = self._implicit_object(view, trigger, predicate)
+            if implicit is None:
+                return []
+            objects, how_object = [implicit], "implicit-object"
+        subject, how = self.subject_for(view, trigger.start, predicate.domain)
+        if subject is None:
+            return []
+        subjects = self.enumeration_before(view, subject, predicate.domain) if how == "clause-subject" else [subject]
+        return [self._entity_triple(document, view, s, predicate, o, trigger, how, how_object)
+                for s in subjects for o in objects]
+
+    def _entity_triple(self, document, view, subject, predicate, obj: Candidate, trigger, how, how_object="") -> Triple:
+        triple = self._triple(document, view, subject, predicate, self.entity(view, obj, document), obj.start,
+                              obj.end, trigger, how, self.time_for(view, trigger.start))
+        if how_object:
+            triple = replace(triple, confidence=round(triple.confidence * CONFIDENCE[how_object], 4),
+                             extractor=f"{triple.extractor}+{how_object}")
+        return triple
+
+    def _objects(self, view: SentenceView, predicate: Predicate, after: list[Candidate]) -> list[Candidate]:
+        """The first fitting mention after the trigger and the ones listed with it."""
+        fitting = [m for m in after if self.fits(m.type, predicate.range)]
+        if not fitting:
+            return []
+        objects = [fitting[0]]
+        for m in fitting[1:]:
+            if view.between(objects[-1].end, m.start).strip() in ENUM_SEPARATORS + ("等", ""):
+                objects.append(m)
+            else:
+                break
+        return objects
+
+    def _implicit_object(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate) -> Candidate | None:
+        """搭载磁吸式可拆卸镜头: the noun phrase after the trigger, for product/technology ranges."""
+        kinds = [c for c in ("Product", "Technology") if c in predicate.range]
+        if not kinds:
+            return None
+        _, clause_end = view.clause_of(trigger.start)
+        words = [t for t in view.tokens if t[1] >= trigger.end and t[2] <= clause_end]
+        while words and words[0][0] in ("了", "的", "出", "全新", "新", "自研", "自主"):
+            words = words[1:]
+        if not words or words[0][1] > trigger.end + 2:
+            return None
+        start = end = words[0][1]
+        for word, s, e in words:
+            if s != end or not self.rules.is_name_word(word) or any(q.start < e and s < q.end for q in view.quantities):
+                break
+            end = e
+        if not 2 <= end - start <= MAX_IMPLICIT_OBJECT:
+            return None
+        name = view.between(start, end)
+        if name in self.ontology.stop_names:
+            return None
+        suffix_class = next((c for s, c in self.rules.suffixes if name.endswith(s) and c in predicate.range), None)
+        return Candidate(start, end, suffix_class or kinds[0], "implicit", 0.7)
+
+    def _marker_before(self, view: SentenceView, trigger: TriggerHit, before: list[Candidate]) -> str | None:
+        """与X合作 / 由X研发 / 在X展出: a marker word directly before the mentions ahead of the trigger."""
+        if not before:
+            return None
+        last = before[-1]
+        if view.between(last.end, trigger.start).strip(" 的了共同战略") not in ("", "达成", "展开", "开展", "进行", "签署"):
+            return None
+        group = self.enumeration_before(view, last, ("Entity",))
+        prefix = view.between(max(view.clause_of(trigger.start)[0], group[0].start - 2), group[0].start)
+        for marker in (*PARTNER_MARKERS, *PASSIVE_MARKERS, *PLACE_MARKERS):
+            if prefix.endswith(marker):
+                return marker
+        return None
+
+    def _marked(self, document, view, trigger, predicate, marker, before, after) -> list[Triple]:
+        last = before[-1]
+        group = self.enumeration_before(view, last, ("Entity",))
+        head = group[0].start - len(marker)
+        if marker in PARTNER_MARKERS:
+            objects = [m for m in group if self.fits(m.type, predicate.range)]
+            subject, how = self.subject_for(view, head, predicate.domain)
+            return [self._entity_triple(document, view, subject, predicate, o, trigger, how)
+                    for o in objects if subject is not None]
+        if marker in PASSIVE_MARKERS:
+            subjects = [m for m in group if self.fits(m.type, predicate.domain)]
+            objects = self._objects(view, predicate, after) or [
+                m for m in view.mentions if m.end <= head and self.fits(m.type, predicate.range)][-1:]
+            return [self._entity_triple(document, view, s, predicate, o, trigger, "clause-subject")
+                    for s in subjects for o in objects]
+        objects = [m for m in group if self.fits(m.type, predicate.range)]
+        subject, how = self.subject_for(view, head, predicate.domain)
+        return [self._entity_triple(document, view, subject, predicate, o, trigger, how)
+                for o in objects if subject is not None]
+
+    def _object_first(self, document, view, trigger, predicate, before, after) -> list[Triple]:
+        """X旗下的Y: Y is the subject, X the object."""
+        owners = [m for m in before if self.fits(m.type, predicate.range)][-1:]
+        members = self._objects(replace(predicate, range=predicate.domain), predicate, after) if after else []
+        members = [m for m in after if self.fits(m.type, predicate.domain)]
+        if not owners or not members:
+            return []
+        listed = [members[0]] + [m for prev, m in zip(members, members[1:])
+                                 if view.between(prev.end, m.start).strip() in ENUM_SEPARATORS]
+        return [self._entity_triple(document, view, m, predicate, owners[0], trigger, "clause-subject")
+                for m in listed]
+
+    def _titled(self, document, view, trigger, predicate) -> list[Triple]:
+        """董事长王传福 / 王传福董事长: the person next to the title works for (or founded) the
+        organisation named before the title, else the topic."""
+        people = [m for m in view.mentions if m.type == "Person" and (
+            0 <= m.start - trigger.end <= 4 or 0 <= trigger.start - m.end <= 1)]
+        if not people:
+            return []
+        person = people[0]
+        anchor = min(trigger.start, person.start)
+        organisation, how = self.subject_for(view, anchor, predicate.range, floor=view.sentence.start)
+        if organisation is None or organisation.type == "Person":
+            return []
+        return [self._entity_triple(document, view, person, predicate, organisation, trigger,
+                                    "clause-subject" if how != "topic" else "topic")]

@@ -1,0 +1,61 @@
+"""Trigger words of the ontology's predicates, found in text.
+
+One Aho-Corasick automaton over every predicate label, skos:altLabel and negative trigger.
+A word may trigger several predicates (研发 → develops for a product, rdInvestment for a
+sum of money); the relater decides by what stands around it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import ahocorasick
+
+from ..ontology import Ontology, Predicate
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerHit:
+    start: int
+    end: int
+    word: str
+    predicates: tuple[Predicate, ...]
+    negative: bool = False  # 下降, 减少: the figure is a decrease
+
+    def of_kind(self, kind: str) -> tuple[Predicate, ...]:
+        return tuple(p for p in self.predicates if p.kind == kind)
+
+
+class TriggerIndex:
+    def __init__(self, ontology: Ontology):
+        table: dict[str, list[tuple[Predicate, bool]]] = defaultdict(list)
+        for predicate in ontology.predicates.values():
+            for word in predicate.triggers:
+                table[word].append((predicate, False))
+            for word in predicate.negative_triggers:
+                table[word].append((predicate, True))
+        self._automaton = ahocorasick.Automaton()
+        for word, entries in table.items():
+            predicates = tuple(p for p, _ in entries)
+            negative = all(neg for _, neg in entries)
+            self._automaton.add_word(word, (word, predicates, negative))
+        if len(table):
+            self._automaton.make_automaton()
+
+    def find(self, text: str, blocked: list[tuple[int, int]] = ()) -> list[TriggerHit]:
+        """Longest non-overlapping hits, left to right, none inside a `blocked` span (a name)."""
+        if not len(self._automaton):
+            return []
+        hits = []
+        for end_index, (word, predicates, negative) in self._automaton.iter(text):
+            start, end = end_index - len(word) + 1, end_index + 1
+            if any(start < e and s < end for s, e in blocked):
+                continue
+            hits.append(TriggerHit(start, end, word, predicates, negative))
+        hits.sort(key=lambda h: (-(h.end - h.start), h.start))
+        kept: list[TriggerHit] = []
+        for h in hits:
+            if all(h.end <= k.start or h.start >= k.end for k in kept):
+                kept.append(h)
+        return sorted(kept, key=lambda h: h.start)
