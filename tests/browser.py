@@ -58,8 +58,18 @@ def open_page(driver, page: str | Path) -> None:
         lambda d: d.execute_script("return !!(window.zhkg && window.zhkg.timing.firstDraw)"))
 
 
-def screenshot(page: str | Path, out: str | Path) -> Path:
-    """Open a page in a fresh headless Chromium and save a PNG of it (README pictures)."""
+FOCUS_BY_NAME = """
+const hit = JSON.parse(document.getElementById('graph-data').textContent).nodes
+  .find(n => n.name === arguments[0] || n.aliases.includes(arguments[0]));
+if (hit) zhkg.focusOn(hit.id);
+return !!hit;"""
+
+
+def screenshot(page: str | Path, out: str | Path, focus: str = "") -> Path:
+    """Open a page in a fresh headless Chromium and save a PNG of it (README pictures).
+
+    `focus` names an entity (or alias) to select first, so the picture shows its panel.
+    """
     if missing_browser():
         raise RuntimeError(MISSING.format(missing_browser()))
     out = Path(out)
@@ -68,6 +78,8 @@ def screenshot(page: str | Path, out: str | Path) -> Path:
         driver = start_chromium(profile)
         try:
             open_page(driver, page)
+            if focus and not driver.execute_script(FOCUS_BY_NAME, focus):
+                raise ValueError(f"no entity named {focus!r} in {page}")
             driver.save_screenshot(str(out))
         finally:
             driver.quit()

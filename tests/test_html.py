@@ -93,7 +93,7 @@ def test_quantities_become_a_table_on_their_entity_not_nodes(graph, ontology):
     xinghe = next(n for n in data["nodes"] if n["name"] == "星河科技有限公司")
     rows = [{k: q[k] for k in ("label", "value", "unit", "raw", "time")} for q in xinghe["quantities"]]
     assert rows == [
-        {"label": "营收", "value": "约1369000000", "unit": "元", "raw": "约13.69亿元",
+        {"label": "营收", "value": "约1,369,000,000", "unit": "元", "raw": "约13.69亿元",
          "time": "2024年第四季度（2024-Q4）"},
         {"label": "毛利率", "value": "21.5", "unit": "%", "raw": "21.5%", "time": "2024年第四季度（2024-Q4）"},
     ]
@@ -189,6 +189,14 @@ def test_quantity_toggle_draws_quantities_as_nodes_and_back(page, graph):
 
 
 @pytest.mark.browser
+def test_class_and_predicate_filters_hide_what_they_name(page, graph):
+    page.find_element("xpath", "//ul[@id='legend']//label[contains(., '人物')]/input").click()
+    assert page.execute_script("return zhkg.network.body.nodeIndices.length") == len(graph.entities) - 1
+    page.find_element("xpath", "//ul[@id='predicate-filter']//label[contains(., '合作')]/input").click()
+    assert page.execute_script("return zhkg.edgeView.length") == len(list(graph.entity_triples())) - 1
+
+
+@pytest.mark.browser
 def test_searching_an_alias_finds_the_entity_and_opens_it(page):
     page.find_element("id", "search").send_keys("星河科技")
     hits = page.find_elements("css selector", "#results button.hit")
@@ -201,6 +209,8 @@ def test_searching_an_alias_finds_the_entity_and_opens_it(page):
 
 @pytest.mark.browser
 def test_clicking_a_node_focuses_its_neighbourhood_and_shows_highlighted_evidence(page, graph):
+    from selenium.webdriver.support.ui import Select
+
     lin = _entity_id(graph, "林晓明")
     _click_node(page, lin)
     assert _panel_text(page, "h2.name") == ["林晓明"]
@@ -209,6 +219,8 @@ def test_clicking_a_node_focuses_its_neighbourhood_and_shows_highlighted_evidenc
     assert marks == [("subject", "林晓明"), ("trigger", "任职"), ("object", "云帆半导体")]
     assert "置信度：0.70" in page.find_element("css selector", "#panel .meta").text
     assert page.execute_script("return zhkg.network.body.nodeIndices.length") == 2  # 1 hop: 林晓明, 云帆
+    Select(page.find_element("id", "hops")).select_by_value("2")
+    assert page.execute_script("return zhkg.network.body.nodeIndices.length") == 4  # + 星河, 发布的产品
     ARTIFACTS.mkdir(exist_ok=True)
     page.save_screenshot(str(ARTIFACTS / "html_panel.png"))
 

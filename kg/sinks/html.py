@@ -64,9 +64,9 @@ def evidence_segments(evidence: Evidence) -> list[dict[str, str]]:
 
 
 def quantity_value(q: Quantity) -> str:
-    """The normalised value as read: modifier, value, range top (约136900, 20–30)."""
-    upper = f"–{json_number(q.upper)}" if q.upper is not None else ""
-    return f"{q.modifier}{json_number(q.value)}{upper}"
+    """The normalised value, digits grouped, with modifier and range top (约136,900, 20–30)."""
+    upper = f"–{json_number(q.upper):,}" if q.upper is not None else ""
+    return f"{q.modifier}{json_number(q.value):,}{upper}"
 
 
 def _time(triple: Triple) -> str:

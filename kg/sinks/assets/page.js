@@ -10,6 +10,7 @@
   var hiddenClasses = new Set();
   var hiddenPredicates = new Set();
   var focus = null;  // Set of node ids shown around the selected node, or null for all
+  var selected = null;  // the entity whose neighbourhood is in focus
   var FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif';
 
   function el(tag, text, className) {
@@ -106,6 +107,7 @@
   }
 
   function focusOn(id) {
+    selected = id;
     focus = neighbourhood(id, Number(document.getElementById("hops").value));
     nodeView.refresh();
     network.selectNodes([id]);
@@ -114,6 +116,7 @@
   }
 
   function showAll() {
+    selected = null;
     focus = null;
     nodeView.refresh();
     network.unselectAll();
@@ -274,6 +277,9 @@
     }
   });
   document.getElementById("reset").addEventListener("click", showAll);
+  document.getElementById("hops").addEventListener("change", function () {
+    if (selected !== null) focusOn(selected);
+  });
 
   document.getElementById("title").textContent = data.title;
 
