@@ -18,22 +18,24 @@ from kg.ontology import Ontology, Unit
 from kg.times import find_times
 
 _MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10**4, "亿": 10**8, "兆": 10**12}
+_SMALL_UNITS = {ch: _MULTIPLIERS[ch] for ch in "十百千"}
 _BIG_MULTIPLIERS = "万亿兆"
-_SCALE_MARKERS = "千万亿兆"  # a number without a unit is a quantity only at this scale
+_SCALE_MARKERS = "千万亿"  # a number without a unit is a quantity only at this scale
+_UNIT_ONLY_MULTIPLIER = "兆"  # 10^12 in 6.16兆新台币, but "mega" in 千兆宽带: trusted before a unit only
 _CHINESE_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
                    "七": 7, "八": 8, "九": 9}
-_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CHINESE_START = "".join(_CHINESE_DIGITS) + "".join(_SMALL_UNITS)
 _PREFIX_MODIFIERS = ("大约", "约", "超过", "超", "将近", "近", "逾")
 _INNER_MODIFIERS = "多余+"
 _SUFFIX_MODIFIERS = ("以上", "左右")
 _RANGE_SEPARATORS = "-~至到—–"
-_VAGUE_BEFORE = "几数"  # 几十万 / 数百亿 are vague, not values
+_VAGUE_BEFORE = ("几", "数")  # 几十万 / 数百亿 are vague, not values
 
 _NUMBER = re.compile(
     rf"(?:(?P<mod>{'|'.join(_PREFIX_MODIFIERS)})为?)?"
     r"(?P<minus>(?<![0-9A-Za-z%.])[-−])?"
     r"(?:(?P<arabic>[0-9]+(?:,[0-9]{3}(?![0-9]))*(?:\.[0-9]+)?)"
-    r"|(?P<chinese>[〇零一二两三四五六七八九十百千][〇零一二两三四五六七八九十百千万亿兆]*))"
+    rf"|(?P<chinese>[{_CHINESE_START}][{_CHINESE_START}万亿]*))"
     rf"(?P<inner>[{re.escape(_INNER_MODIFIERS)}])?"
     rf"(?P<mult>[{''.join(_MULTIPLIERS)}]*)"
     rf"(?P<inner_after>[{re.escape(_INNER_MODIFIERS)}])?"
@@ -277,11 +279,12 @@ def _plausible(text: str, low: _Reading, high: _Reading | None) -> bool:
     before = text[max(0, low.start - 2):low.start]
     if before[-1:] == "第" or _is_letter(before[-1:]) or (before[-1:] == " " and _is_letter(before[:1])):
         return False  # 第3, SU7, A17, Mate 70, iPhone 15
-    if low.chinese and before[-1:] in _VAGUE_BEFORE:
+    if low.chinese and before.endswith(_VAGUE_BEFORE):
         return False
     if last.chinese and len(last.numeral) < 2:
         return False  # 一家, 三元锂电池: a lone Chinese digit is a determiner, not a value
-    if last.unit is None and not any(ch in _SCALE_MARKERS for ch in last.numeral):
+    if last.unit is None and (_UNIT_ONLY_MULTIPLIER in last.numeral
+                              or not any(ch in _SCALE_MARKERS for ch in last.numeral)):
         return False  # a plain 15 or 2000 says nothing about what it counts
     return not _glued_latin_after(text, last.end)
 

@@ -165,3 +165,9 @@ def test_quantity_find_on_text_without_numbers_is_empty(ontology):
 def test_quantity_find_leaves_days_of_the_month_to_times(ontology):
     text = "理想汽车于12月5日、6日召开发布会,承诺30日内交车,并在8日晚公布价格。"
     assert found(text, ontology) == [("30日", 30, "天")]
+
+
+def test_quantity_find_reads_chinese_numerals_at_the_start_and_guards_mega(ontology):
+    text = "三千万元的订单落地,千兆宽带覆盖全市,储能装机100兆瓦时,台厂营收2.1兆新台币。"
+    assert found(text, ontology) == [("三千万元", 30000000, "元"), ("100兆瓦时", 100, "MWh"),
+                                     ("2.1兆新台币", 2100000000000, "新台币")]
