@@ -111,8 +111,12 @@ def _is_letter(ch: str) -> bool:
 
 
 def _glued_latin_after(text: str, end: int) -> bool:
-    """5mm is not 5 m: an ASCII ending must not run on into more letters or digits."""
-    return 0 < end < len(text) and _is_latin(text[end - 1]) and _is_latin(text[end])
+    """5mm is not 5 m, 小米12s Ultra is no 12 seconds: an ASCII ending must not run on into
+    more letters or digits, nor into a Latin word after one space (a model name)."""
+    if not 0 < end < len(text) or not _is_latin(text[end - 1]):
+        return False
+    return _is_latin(text[end]) or (text[end] == " " and _is_letter(text[end + 1:end + 2])
+                                    and _is_letter(text[end - 1]))
 
 
 def _chinese_value(numeral: str) -> Decimal:

@@ -171,3 +171,8 @@ def test_quantity_find_reads_chinese_numerals_at_the_start_and_guards_mega(ontol
     text = "三千万元的订单落地,千兆宽带覆盖全市,储能装机100兆瓦时,台厂营收2.1兆新台币。"
     assert found(text, ontology) == [("三千万元", 30000000, "元"), ("100兆瓦时", 100, "MWh"),
                                      ("2.1兆新台币", 2100000000000, "新台币")]
+
+
+def test_quantity_find_skips_latin_units_that_run_into_a_model_name(ontology):
+    text = "小米13s Pro发布,百公里加速3.6s,续航可达700km。"
+    assert found(text, ontology) == [("3.6s", Decimal("3.6"), "秒"), ("700km", 700, "km")]
