@@ -16,6 +16,8 @@ from kg.sinks.html import (LARGE_GRAPH_NODES, MIN_SIZE, evidence_segments, node_
                            write_html)
 from kg.sinks.html_template import json_for_script, render_page
 
+pytest_plugins = ["tests.browser"]  # also registered by conftest; loading it twice is a no-op
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 HOSTILE = "<img src=x onerror=window.__xss=1>"
 
