@@ -9,12 +9,12 @@ back in the rule-based validator's own type, so both are reported the same way.
 from __future__ import annotations
 
 from pyshacl import validate
-from rdflib import RDF, RDFS, SH, SKOS, XSD, BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, SH, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 
 from kg.model import Violation
 from kg.ontology import SHAPES, ZHKG, Ontology, Predicate
-from kg.sinks.rdf import LANG, PROV, QUDT, SCHEMA, VOCAB
+from kg.sinks.rdf import LANG, PROV, QUDT, SCHEMA, VOCAB, union_graph
 
 SHAPE = Namespace("https://w3id.org/zhkg/shapes#")
 HEADER = ("# Generated from ontology/zhkg.ttl by scripts/make_shapes.py; do not edit by hand.\n"
@@ -190,11 +190,7 @@ def _merged(data: Graph, ontology_graph: Graph) -> Graph:
     """Data and the whole ontology in one graph. pyshacl's own `ont_graph` copies only class
     and property axioms, but the unit checks need the units' `zhkg:dimension` and the
     dimensions' types, which are instance data of the ontology."""
-    merged = Graph()
-    quads = data.quads((None, None, None, None)) if isinstance(data, Dataset) else \
-        ((s, p, o, None) for s, p, o in data)
-    for s, p, o, _ in quads:
-        merged.add((s, p, o))
+    merged = union_graph(data)
     for triple in ontology_graph:
         merged.add(triple)
     return merged

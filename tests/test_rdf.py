@@ -14,7 +14,7 @@ from kg.model import (Document, Entity, Evidence, KnowledgeGraph, PredicateRef, 
                       TimeQualifier, Triple)
 from kg.ontology import ZHKG, load_ontology
 from kg.sinks.rdf import (DEFAULT_BASE, FORMATS, SCHEMA, decimal_lexical, iri_segment, read_rdf,
-                          statements, to_rdf, write_rdf)
+                          statements, to_rdf, union_graph, write_rdf)
 from kg.sinks.rdf_stream import text
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rdf.md"
@@ -58,13 +58,6 @@ def small_graph() -> KnowledgeGraph:
     return KnowledgeGraph({e.id: e for e in (byd, hostile, person)}, triples, [], documents)
 
 
-def _union(dataset) -> Graph:
-    graph = Graph()
-    for s, p, o, _ in dataset.quads((None, None, None, None)):
-        graph.add((s, p, o))
-    return graph
-
-
 def _named_graphs(dataset) -> dict[str, Graph]:
     out = {}
     for graph in dataset.graphs():
@@ -82,9 +75,9 @@ def test_每种格式写出再读回与内存图同构(fmt, small_graph, ontolog
     count = write_rdf(small_graph, path, fmt, ontology)
     expected = to_rdf(small_graph, ontology)
     back = read_rdf(path, fmt)
-    assert count == len(_union(expected))
-    assert isomorphic(_union(back), _union(expected))
-    assert to_isomorphic(_union(back)) == to_isomorphic(_union(expected))
+    assert count == len(union_graph(expected))
+    assert isomorphic(union_graph(back), union_graph(expected))
+    assert to_isomorphic(union_graph(back)) == to_isomorphic(union_graph(expected))
 
 
 @pytest.mark.parametrize("fmt", ["trig", "nq", "jsonld"])
@@ -101,14 +94,14 @@ def test_四元组格式把每篇文档的事实放进自己的命名图(fmt, sm
 def test_含空格引号尖括号表情换行的名字原样读回(fmt, small_graph, ontology, tmp_path):
     path = tmp_path / f"out{FORMATS[fmt].suffix}"
     write_rdf(small_graph, path, fmt, ontology)
-    back = _union(read_rdf(path, fmt))
+    back = union_graph(read_rdf(path, fmt))
     labels = {str(o) for o in back.objects(None, RDFS.label)} | {str(o) for o in back.objects(None, SKOS.altLabel)}
     assert set(HOSTILE) <= labels
     assert all(o.language == "zh" for o in back.objects(None, RDFS.label))
 
 
 def test_小数用规范词法形式而不是科学计数或补零(small_graph, ontology):
-    values = {str(o) for o in _union(to_rdf(small_graph, ontology)).objects(None, SCHEMA.value)}
+    values = {str(o) for o in union_graph(to_rdf(small_graph, ontology)).objects(None, SCHEMA.value)}
     assert values == {"365900000000", "602300000000", "21.9", "20.2"}
     assert [decimal_lexical(Decimal(v)) for v in ("2177", "2177.0", "-0.00", "1E+3", "0.050")] == \
         ["2177", "2177", "0", "1000", "0.05"]
@@ -121,7 +114,7 @@ def test_再次导出逐字节相同(small_graph, ontology, tmp_path):
 
 
 def test_实体以本体类为类型且同时有直接关系和带出处的事实节点(small_graph, ontology):
-    graph = _union(to_rdf(small_graph, ontology))
+    graph = union_graph(to_rdf(small_graph, ontology))
     byd = URIRef(f"{DEFAULT_BASE}entity/{small_graph.triples[0].subject.id}")
     partner = URIRef(f"{DEFAULT_BASE}entity/{small_graph.triples[3].object.id}")
     assert (byd, RDF.type, ZHKG.Company) in graph

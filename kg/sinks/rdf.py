@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, TextIO
 from urllib.parse import quote, urlsplit
 
-from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Namespace
+from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Namespace
 
 from kg.model import Document, Entity, KnowledgeGraph, Quantity, TimeQualifier, Triple
 from kg.ontology import ZHKG, Ontology
@@ -301,6 +301,17 @@ def write_rdf(graph: KnowledgeGraph, path: str | Path, format: str, ontology: On
     writer = rdf_format(format)
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         return writer.write(statements(graph, ontology, base), out, prefixes(base))
+
+
+def union_graph(data: Graph) -> Graph:
+    """All statements of a Dataset (or a Graph) in one plain Graph: what the triple formats
+    hold, and what SHACL and isomorphism checks compare."""
+    union = Graph()
+    quads = data.quads((None, None, None, None)) if isinstance(data, Dataset) else \
+        ((s, p, o, None) for s, p, o in data)
+    for s, p, o, _ in quads:
+        union.add((s, p, o))
+    return union
 
 
 def read_rdf(path: str | Path, format: str) -> Dataset:
