@@ -66,6 +66,7 @@ class _UnitTable:
         return self.longest_at(text, pos)
 
     def longest_at(self, text: str, pos: int) -> tuple[int, Unit] | None:
+        """Longest first, so 个百分点 beats 个 and 元人民币 beats 元."""
         for size in range(min(self.longest, len(text) - pos), 0, -1):
             unit = self.after.get(text[pos:pos + size])
             if unit is not None and not _glued_latin_after(text, pos + size):

@@ -4,7 +4,8 @@ Facts in business text hold for a year, quarter, half, month or day; a quantity 
 period is ambiguous, so the relater attaches one of these. Forms produced:
 "2024", "2024-Q4", "2022-Q1..Q3", "2024-H1", "2024-03", "2024-01..09", "2024-12-31",
 "2020..2024" and "FY2024". Without a year (and no default) a quarter or half stays "Q4"/"H1"
-and a month or day uses the ISO 8601 no-year forms "--12" and "--12-31".
+and a month or day uses the ISO 8601 no-year forms "--12" and "--12-31"; a day of an
+unnamed month ("24日", common in news) is "---24", so quantities never read it as 24 days.
 Input is already normalised (simplified script, half-width digits).
 """
 

@@ -101,3 +101,9 @@ def test_time_day_of_unnamed_month_stays_a_day_and_durations_do_not():
     text = "蔚来于18日公布交付数据,12月8日、9日两场活动,整改须在15日内完成。"
     assert [(t.time.raw, t.time.normalised) for t in find_times(text, default_year=2023)] == [
         ("18日", "---18"), ("12月8日", "2023-12-08"), ("9日", "---09")]
+
+
+def test_time_year_start_is_not_read_into_preliminary():
+    text = "2023年初步核算营收增长,2024年初启动新工厂。"
+    assert [(t.time.raw, t.time.normalised) for t in find_times(text)] == [
+        ("2023年", "2023"), ("2024年初", "2024-01")]
