@@ -1,0 +1,71 @@
+"""Linear-chain CRF inference over a padded batch: Viterbi path, per-character marginals, BIO spans.
+
+Written in numpy so a whole batch of sentences advances one position per step; python-crfsuite's
+tagger would need its string features rebuilt per character, which costs more than the tagging.
+The model has no start/stop weights, as in CRFsuite, so paths match its tagger exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def viterbi(emissions: np.ndarray, transitions: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Best tag per position for emissions (batch × time × tags); padding positions keep their tag."""
+    batch, steps, tags = emissions.shape
+    score = emissions[:, 0].copy()
+    back = np.empty((batch, steps, tags), dtype=np.int16)
+    back[:, 0] = np.arange(tags)
+    keep = np.broadcast_to(np.arange(tags), (batch, tags))
+    for t in range(1, steps):
+        total = score[:, :, None] + transitions[None]
+        best = total.argmax(axis=1)
+        moved = np.take_along_axis(total, best[:, None, :], axis=1)[:, 0] + emissions[:, t]
+        active = (t < lengths)[:, None]
+        score = np.where(active, moved, score)
+        back[:, t] = np.where(active, best, keep)
+    path = np.empty((batch, steps), dtype=np.int64)
+    path[:, -1] = score.argmax(axis=1)
+    rows = np.arange(batch)
+    for t in range(steps - 1, 0, -1):
+        path[:, t - 1] = back[rows, t, path[:, t]]
+    return path
+
+
+def marginals(emissions: np.ndarray, transitions: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """P(tag at t | sentence) by scaled forward-backward; each step is one small matrix product."""
+    batch, steps, tags = emissions.shape
+    local = np.exp(emissions - emissions.max(axis=2, keepdims=True))
+    move = np.exp(transitions - transitions.max())
+    forward = np.empty((batch, steps, tags))
+    forward[:, 0] = local[:, 0] / local[:, 0].sum(axis=1, keepdims=True)
+    for t in range(1, steps):
+        step = (forward[:, t - 1] @ move) * local[:, t]
+        forward[:, t] = step / step.sum(axis=1, keepdims=True)
+    backward = np.ones((batch, steps, tags))
+    for t in range(steps - 2, -1, -1):
+        step = (backward[:, t + 1] * local[:, t + 1]) @ move.T
+        step = step / step.sum(axis=1, keepdims=True)
+        backward[:, t] = np.where((t + 1 < lengths)[:, None], step, 1.0)
+    joint = forward * backward
+    return joint / joint.sum(axis=2, keepdims=True)
+
+
+def bio_spans(path: np.ndarray, confidence: np.ndarray, labels: list[str]
+              ) -> list[tuple[int, int, str, float]]:
+    """Spans (start, end exclusive, label, mean marginal) from one sentence's tag ids.
+
+    Tag 0 is O, tag 2k+1 is B-label[k], 2k+2 is I-label[k]; an I- without its B- opens a span,
+    as conlleval reads it.
+    """
+    spans = []
+    start, current = -1, -1
+    for position, tag in enumerate(list(path) + [0]):
+        kind = (tag - 1) // 2 if tag else -1
+        inside = tag > 0 and tag % 2 == 0 and kind == current
+        if start >= 0 and not inside:
+            spans.append((start, position, labels[current], float(confidence[start:position].mean())))
+            start, current = -1, -1
+        if tag and not inside:
+            start, current = position, kind
+    return spans
