@@ -55,6 +55,7 @@ class _UnitTable:
 
     ontology: Ontology  # kept so the id() used as cache key cannot be reused by another object
     after: dict[str, Unit]  # written after the number: 元, 辆, %, km
+    after_sizes: dict[str, tuple[int, ...]]  # first character → lengths of surfaces, longest first
     before: dict[str, Unit]  # currency signs written before it: $, US$, €
     longest: int
     bare: Unit | None  # the unit with symbol "", for 4.2亿 with nothing after
@@ -67,8 +68,8 @@ class _UnitTable:
 
     def longest_at(self, text: str, pos: int) -> tuple[int, Unit] | None:
         """Longest first, so 个百分点 beats 个 and 元人民币 beats 元."""
-        for size in range(min(self.longest, len(text) - pos), 0, -1):
-            unit = self.after.get(text[pos:pos + size])
+        for size in self.after_sizes.get(text[pos:pos + 1], ()):
+            unit = self.after.get(text[pos:pos + size]) if pos + size <= len(text) else None
             if unit is not None and not _glued_latin_after(text, pos + size):
                 return pos + size, unit
         return None
@@ -92,8 +93,12 @@ def _unit_table(ontology: Ontology) -> _UnitTable:
         surfaces = ontology.unit_surfaces
         before = {s: u for s, u in surfaces.items() if _is_currency_sign(s)}
         after = {s: u for s, u in surfaces.items() if s not in before}
-        table = _UnitTable(ontology, after, before, max(map(len, surfaces), default=0),
-                           ontology.units.get(""))
+        sizes: dict[str, set[int]] = {}
+        for surface in after:
+            sizes.setdefault(surface[0], set()).add(len(surface))
+        after_sizes = {ch: tuple(sorted(n, reverse=True)) for ch, n in sizes.items()}
+        table = _UnitTable(ontology, after, after_sizes, before,
+                           max(map(len, surfaces), default=0), ontology.units.get(""))
         _TABLES[id(ontology)] = table
     return table
 
@@ -176,10 +181,8 @@ class _Reading:
 
 def _early_unit(text: str, m: re.Match, table: _UnitTable) -> tuple[int, int, Unit] | None:
     """A unit that starts inside the multipliers wins: 5千米 is 5 km, 1.2万千瓦 is 12000 kW."""
-    positions = list(range(m.start("mult"), m.end("mult")))
-    if m["chinese"]:
-        positions = list(range(m.start("chinese") + 1, m.end("chinese"))) + positions
-    for pos in positions:
+    first = m.start("chinese") + 1 if m["chinese"] else m.start("mult")
+    for pos in range(first, m.end("mult")):
         found = table.longest_at(text, pos)
         if found:
             return pos, *found
@@ -204,8 +207,9 @@ def _read(text: str, m: re.Match, table: _UnitTable) -> _Reading | None:
             start, unit = sign
     modifier = m["mod"] or next((m[g] for g in ("inner", "inner_after")
                                  if m[g] and m.start(g) < numeral_end), "")
-    suffix = next((s for s in _SUFFIX_MODIFIERS if text.startswith(s, end)), "")
-    modifier, end = modifier or suffix, end + len(suffix)
+    if text.startswith(_SUFFIX_MODIFIERS, end):
+        suffix = next(s for s in _SUFFIX_MODIFIERS if text.startswith(s, end))
+        modifier, end = modifier or suffix, end + len(suffix)
 
     head = m["arabic"] or m["chinese"][:numeral_end - m.start("chinese")]
     mult = m["mult"][:max(0, numeral_end - m.start("mult"))]
