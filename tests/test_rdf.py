@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -155,3 +156,10 @@ def test_文档里的SPARQL查询在导出上能跑(small_graph, ontology):
     revenue = [(str(row.year), str(row.value)) for row in dataset.query(queries[0])]
     assert revenue == [("2023", "602300000000"), ("2024", "365900000000")]
     assert all(len(list(dataset.query(q))) > 0 for q in queries[1:])
+
+
+def test_JSON_LD的上下文内联读回时不取任何网址(small_graph, ontology, tmp_path):
+    path = tmp_path / "out.jsonld"
+    write_rdf(small_graph, path, "jsonld", ontology)
+    context = json.loads(path.read_text(encoding="utf-8"))["@context"]
+    assert isinstance(context, dict) and context["zhkg"] == str(ZHKG)
