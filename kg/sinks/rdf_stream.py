@@ -6,7 +6,9 @@ terms, so N-Triples, N-Quads, Turtle and TriG are written line by line: memory s
 the number of triples, and the same spelling is what rdflib parses back in the tests.
 
 A statement is a `Quad`: (subject, predicate, object, graph), each an N-Triples term
-(`<iri>`, `"text"@zh`, `"1.5"^^<…#decimal>`); graph is "" for the default graph.
+(`<iri>`, `"text"@zh`, `"1.5"^^<…#decimal>`); graph is "" for the default graph. Every
+writer takes (quads, out, prefixes) so the format registry can call any of them alike; the
+line formats ignore the prefixes.
 """
 
 from __future__ import annotations
