@@ -12,8 +12,8 @@ import pytest
 from kg.model import (Entity, Evidence, KnowledgeGraph, PredicateRef, Quantity, Span,
                       TimeQualifier, Triple)
 from kg.ontology import load_ontology
-from kg.sinks.html import (LARGE_GRAPH_NODES, MIN_SIZE, evidence_segments, node_sizes, page_data,
-                           write_html)
+from kg.sinks.html import (LARGE_GRAPH_NODES, MIN_SIZE, UNKNOWN_COLOUR, evidence_segments, node_sizes,
+                           page_data, write_html)
 from kg.sinks.html_template import json_for_script, render_page
 
 pytest_plugins = ["tests.browser"]  # also registered by conftest; loading it twice is a no-op
@@ -132,6 +132,17 @@ def test_classes_get_ontology_colours_and_chinese_legend_labels(graph, ontology)
     colours = {c["color"] for c in data["classes"]}
     assert len(colours) == 3
     assert all(n["color"] in colours for n in data["nodes"])
+
+
+def test_classes_missing_from_the_ontology_are_drawn_grey_under_their_own_name(ontology):
+    thing = Entity.named("某物", "Gadget")
+    data = page_data(KnowledgeGraph({thing.id: thing}), ontology)
+    assert data["classes"] == [{"name": "Gadget", "label": "Gadget", "color": UNKNOWN_COLOUR}]
+
+
+def test_an_empty_graph_still_writes_a_page(ontology, tmp_path):
+    page = write_html(KnowledgeGraph(), tmp_path / "sub" / "empty.html", ontology)
+    assert '"nodes":[]' in page.read_text(encoding="utf-8")
 
 
 def test_large_graphs_are_flagged_so_the_page_freezes_the_layout(ontology):

@@ -67,7 +67,7 @@
       : {solver: "forceAtlas2Based", stabilization: {iterations: 300},
          forceAtlas2Based: {gravitationalConstant: -60, springLength: 110}},
     interaction: {hover: !large, hideEdgesOnDrag: large, hideEdgesOnZoom: large,
-                  keyboard: {enabled: true, bindToWindow: false}, tooltipDelay: 200}
+                  keyboard: {enabled: true, bindToWindow: false}}
   };
   var network = new vis.Network(document.getElementById("graph"),
                                 {nodes: nodeView, edges: edgeView}, options);
