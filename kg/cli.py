@@ -1,0 +1,333 @@
+"""The `kg` command line: argument parsing only; every command calls the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXIT_PARTIAL = 1
+
+
+def _ontology_options(f):
+    f = click.option("--replace-ontology", is_flag=True,
+                     help="Use only the --ontology files, not the built-in ontology.")(f)
+    f = click.option("--ontology", "ontology", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                     help="Extra ontology (Turtle) whose predicates, triggers and units are extracted and "
+                          "validated too. Repeatable.")(f)
+    return f
+
+
+def _extraction_options(f):
+    f = _ontology_options(f)
+    f = click.option("--dict", "dictionaries", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                     help="Dictionary TSV (name<TAB>class<TAB>alias|alias) whose names are always found whole. "
+                          "Repeatable.")(f)
+    f = click.option("--no-model", is_flag=True, help="Recognise with dictionaries and rules only (no trained model).")(f)
+    f = click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")(f)
+    f = click.argument("inputs", nargs=-1, required=True)(f)
+    return f
+
+
+def _settings(ontology, replace_ontology, dictionaries, no_model, aliases=()):
+    from .pipeline import Settings
+    return Settings(tuple(ontology), replace_ontology, tuple(dictionaries), tuple(aliases), not no_model)
+
+
+def _extractor(settings):
+    from .ontology import OntologyError
+    from .pipeline import Extractor
+    from .recognise.lexicon import DictionaryError
+    try:
+        return Extractor(settings)
+    except (OntologyError, DictionaryError) as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+class _Progress:
+    """Documents/s and failures so far on stderr; silent for one document or with --quiet."""
+
+    def __init__(self, quiet: bool):
+        from tqdm import tqdm
+        self.bar = tqdm(unit="doc", file=sys.stderr, disable=quiet or None, leave=False, dynamic_ncols=True)
+        self.failed = 0
+
+    def __call__(self, result) -> None:
+        from .sources import SourceError
+        if isinstance(result, SourceError):
+            self.failed += 1
+            self.bar.write(f"error: {result}", file=sys.stderr)
+        self.bar.update(1)
+        self.bar.set_postfix(failed=self.failed)
+
+    def close(self):
+        self.bar.close()
+
+
+def _fail_if_partial(failed) -> None:
+    if failed:
+        click.echo(f"{len(failed)} input(s) failed:", err=True)
+        for f in failed:
+            click.echo(f"  {f}", err=True)
+        sys.exit(EXIT_PARTIAL)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="kg")
+def main():
+    """zhkg: Chinese business, technology and financial text → a validated knowledge graph.
+
+    \b
+    Start here:
+      kg build examples/ -o out/example      # JSONL, RDF, HTML page and report
+      kg extract article.txt -o out/          # just triples.jsonl and mentions.jsonl
+    INPUT is a text file (UTF-8, UTF-16 or GB18030/GBK), a directory (read recursively),
+    a JSON Lines file with {"id", "text"} per line (.gz too) or - for standard input.
+    """
+
+
+@main.command()
+@_extraction_options
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Directory to write into.")
+def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, quiet):
+    """Extract triples and mentions, written as each document is done.
+
+    \b
+    Writes OUTPUT/triples.jsonl (one fact per line: subject, predicate, object, time,
+    evidence with offsets into the original text, confidence, extractor) and
+    OUTPUT/mentions.jsonl ({doc, text, type, start, end}, end exclusive). Triples are not
+    yet resolved or validated: use `kg build` for the checked graph.
+
+    \b
+    Examples:
+      kg extract news.txt -o out/
+      cat corpus.jsonl | kg extract - -o out/ --dict my-companies.tsv
+    """
+    from .pipeline import extract as run
+    from .sinks.jsonl import MENTIONS, TRIPLES, dump_line
+    from .sources import SourceError
+    extractor = _extractor(_settings(ontology, replace_ontology, dictionaries, no_model))
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    progress, failed, counts = _Progress(quiet), [], [0, 0, 0]
+    with open(out / TRIPLES, "w", encoding="utf-8") as triples, open(out / MENTIONS, "w", encoding="utf-8") as mentions:
+        for result in run(inputs, extractor):
+            progress(result)
+            if isinstance(result, SourceError):
+                failed.append(result)
+                continue
+            counts[0] += 1
+            for t in result.triples:
+                dump_line(t.to_dict(), triples)
+            for m in result.mentions:
+                dump_line(m.to_dict(), mentions)
+            counts[1] += len(result.triples)
+            counts[2] += len(result.mentions)
+    progress.close()
+    if not quiet:
+        click.echo(f"{counts[0]} document(s): {counts[1]} triples, {counts[2]} mentions → {out / TRIPLES}", err=True)
+    _fail_if_partial(failed)
+
+
+@main.command()
+@_extraction_options
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Directory to write into.")
+@click.option("--aliases", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Alias table TSV (name<TAB>class<TAB>alias|alias) for entity resolution. Repeatable.")
+@click.option("--rdf", "rdf_formats", multiple=True, default=("ttl",), show_default=True,
+              type=click.Choice(["ttl", "nt", "jsonld", "trig", "nq"]), help="RDF format(s) to write.")
+@click.option("--base", default=None, help="Base IRI for entities, facts and documents in the RDF.")
+@click.option("--no-html", is_flag=True, help="Do not write the interactive page.")
+@click.option("--neo4j", "neo4j_uri", default=None, metavar="URI",
+              help="Also load the graph into Neo4j (user/password/database from NEO4J_USERNAME, "
+                   "NEO4J_PASSWORD, NEO4J_DATABASE).")
+@click.option("--strict", is_flag=True, help="Exit with status 1 if any triple was rejected.")
+def build(inputs, output, ontology, replace_ontology, dictionaries, no_model, quiet, aliases, rdf_formats, base,
+          no_html, neo4j_uri, strict):
+    """Build the validated graph: extract, resolve entities, validate, write every output.
+
+    \b
+    OUTPUT gets triples.jsonl (valid facts), rejected.jsonl (facts that failed a rule,
+    with the rule, expected and found), entities.jsonl (one line per resolved entity),
+    mentions.jsonl, documents.jsonl, graph.ttl (or --rdf formats), graph.html (open it in
+    a browser, no network needed) and report.json (counts per stage, per predicate, per
+    rule, timings).
+
+    \b
+    Examples:
+      kg build examples/ -o out/example
+      kg build corpus/ -o out/corpus --rdf ttl --rdf nq --dict companies.tsv
+      kg build news.txt -o out/ --ontology ontology/examples/esg.ttl --strict
+    """
+    from .outputs import write_outputs
+    from .pipeline import build as run
+    from .sinks.rdf import DEFAULT_BASE
+    settings = _settings(ontology, replace_ontology, dictionaries, no_model, aliases)
+    extractor = _extractor(settings)
+    progress = _Progress(quiet)
+    graph, report = run(inputs, settings, extractor=extractor, on_document=progress)
+    progress.close()
+    summary = report.to_dict()
+    paths = write_outputs(graph, summary, output, extractor.ontology, rdf_formats=tuple(rdf_formats),
+                          base=base or DEFAULT_BASE, html=not no_html)
+    if neo4j_uri:
+        from .sinks.neo4j import Neo4jLoadError, connect, load_graph
+        try:
+            connection = connect(neo4j_uri)
+            with connection.driver:
+                loaded = load_graph(graph, connection.driver, database=connection.database,
+                                    ontology=extractor.ontology)
+        except Neo4jLoadError as exc:
+            raise click.ClickException(str(exc)) from None
+        if not quiet:
+            click.echo(f"Neo4j: {loaded.describe()}", err=True)
+    if not quiet:
+        counts = summary["counts"]
+        rules = summary["validation"].get("by_rule", {})
+        click.echo(f"{counts['documents']} document(s): {counts['entities']} entities, {counts['triples']} triples "
+                   f"valid, {counts['rejected']} rejected" + (f" ({', '.join(f'{k}: {v}' for k, v in rules.items())})"
+                                                              if rules else ""), err=True)
+        click.echo(f"Results in {output}/: triples.jsonl, entities.jsonl, rejected.jsonl, "
+                   f"{', '.join(Path(paths[f]).name for f in rdf_formats)}"
+                   + (", graph.html" if not no_html else "") + ", report.json", err=True)
+    _fail_if_partial(report.failed)
+    if strict and graph.rejected:
+        sys.exit(EXIT_PARTIAL)
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True))
+@_ontology_options
+@click.option("-o", "--output", type=click.Path(file_okay=False), help="Write valid and rejected triples here.")
+@click.option("--shacl", is_flag=True, help="Also check the RDF rendering with pyshacl against ontology/shapes.ttl.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 if any triple is rejected.")
+def validate(source, ontology, replace_ontology, output, shacl, strict):
+    """Check triples against the ontology: predicate, domain, range, units, values, time.
+
+    SOURCE is a build directory or a triples.jsonl file (for example from `kg extract`).
+    Prints a JSON summary (counts per rule and per predicate).
+
+    \b
+    Examples:
+      kg validate out/example --shacl
+      kg validate out/triples.jsonl --ontology my-extension.ttl -o checked/ --strict
+    """
+    from .model import KnowledgeGraph
+    from .ontology import OntologyError, load_ontology
+    from .sinks import jsonl
+    from .validate import validate as check
+    try:
+        onto = load_ontology(ontology, replace_ontology)
+        path = Path(source)
+        triples = jsonl.read_triples(path / jsonl.TRIPLES if path.is_dir() else path)
+    except (OntologyError, jsonl.BuildDirectoryError) as exc:
+        raise click.UsageError(str(exc)) from None
+    result = check(triples, onto)
+    summary = result.summary()
+    if shacl:
+        from .shacl import shacl_violations
+        from .ontology import load_graph
+        from .sinks.rdf import to_rdf, union_graph
+        data = union_graph(to_rdf(KnowledgeGraph(triples=result.valid), onto))
+        violations = shacl_violations(data, load_graph(ontology, replace_ontology))
+        counts: dict[str, int] = {}
+        for v in violations:
+            counts[v.rule] = counts.get(v.rule, 0) + 1
+        summary["shacl"] = {"conforms": not violations, "violations": len(violations), "by_rule": counts}
+    if output:
+        out = Path(output)
+        out.mkdir(parents=True, exist_ok=True)
+        jsonl.write_lines(out / jsonl.TRIPLES, (t.to_dict() for t in result.valid))
+        jsonl.write_lines(out / jsonl.REJECTED, (r.to_dict() for r in result.rejected))
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    if strict and (result.rejected or not summary.get("shacl", {}).get("conforms", True)):
+        sys.exit(EXIT_PARTIAL)
+
+
+def _read_build(directory):
+    from .sinks.jsonl import BuildDirectoryError, read_graph
+    try:
+        return read_graph(directory)
+    except BuildDirectoryError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@main.command()
+@click.argument("build_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("-f", "--format", "fmt", required=True,
+              type=click.Choice(["ttl", "nt", "jsonld", "trig", "nq", "neo4j-import"]),
+              help="RDF serialisation, or neo4j-import for CSV files and the neo4j-admin command.")
+@click.option("-o", "--output", required=True, type=click.Path(), help="File (RDF) or directory (neo4j-import).")
+@click.option("--base", default=None, help="Base IRI for the RDF.")
+@_ontology_options
+def export(build_dir, fmt, output, base, ontology, replace_ontology):
+    """Export a built graph as RDF, or as CSV for `neo4j-admin database import`.
+
+    \b
+    Examples:
+      kg export out/example -f nq -o graph.nq          # each document's facts in a named graph
+      kg export out/example -f jsonld -o graph.jsonld  # context inlined, no network needed
+      kg export out/example -f neo4j-import -o import/ # then run import/import-command.txt
+    """
+    from .ontology import load_ontology
+    graph = _read_build(build_dir)
+    onto = load_ontology(ontology, replace_ontology)
+    if fmt == "neo4j-import":
+        from .sinks.neo4j_import import write_neo4j_import
+        command = write_neo4j_import(graph, output, onto)
+        click.echo(f"CSV files in {output}/; import with:\n{Path(command).read_text(encoding='utf-8')}")
+        return
+    from .sinks.rdf import DEFAULT_BASE, write_rdf
+    count = write_rdf(graph, output, fmt, onto, base or DEFAULT_BASE)
+    click.echo(f"{count} statements → {output}", err=True)
+
+
+@main.command()
+@click.argument("build_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
+@click.option("--title", default="", help="Page title.")
+def viz(build_dir, output, title):
+    """Draw a built graph as one self-contained HTML page (works offline).
+
+    \b
+    Example:
+      kg viz out/example -o example.html && xdg-open example.html
+    """
+    from .ontology import load_ontology
+    from .sinks.html import write_html
+    path = write_html(_read_build(build_dir), output, load_ontology(), title=title)
+    click.echo(f"page → {path}", err=True)
+
+
+@main.command()
+@click.argument("build_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--uri", envvar="NEO4J_URI", default="bolt://localhost:7687", show_default=True, help="Bolt URI ($NEO4J_URI).")
+@click.option("--user", envvar="NEO4J_USERNAME", default="neo4j", show_default=True, help="User ($NEO4J_USERNAME).")
+@click.option("--password", envvar="NEO4J_PASSWORD", default=None, help="Password ($NEO4J_PASSWORD).")
+@click.option("--database", envvar="NEO4J_DATABASE", default=None, help="Database ($NEO4J_DATABASE; server default).")
+@click.option("--replace-doc", is_flag=True, help="Delete what earlier loads said for these documents first.")
+@click.option("--batch-size", default=None, type=int, help="Rows per UNWIND batch.")
+def load(build_dir, uri, user, password, database, replace_doc, batch_size):
+    """Load a built graph into Neo4j: idempotent, batched MERGE; reloading changes nothing.
+
+    \b
+    Examples:
+      NEO4J_PASSWORD=secret kg load out/example
+      kg load out/example --uri bolt://127.0.0.1:7687 --password secret --replace-doc
+    """
+    from .ontology import load_ontology
+    from .sinks.neo4j import DEFAULT_BATCH_SIZE, Neo4jLoadError, connect, load_graph
+    graph = _read_build(build_dir)
+    try:
+        connection = connect(uri, user, password, database)
+        with connection.driver:
+            summary = load_graph(graph, connection.driver, database=connection.database,
+                                 batch_size=batch_size or DEFAULT_BATCH_SIZE, replace_docs=replace_doc,
+                                 ontology=load_ontology())
+    except Neo4jLoadError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(summary.describe())
