@@ -58,6 +58,7 @@ class Predicate:
     range: tuple[str, ...]  # class names; ("Quantity",) for quantity predicates
     dimensions: tuple[str, ...] = ()
     negative_triggers: tuple[str, ...] = ()  # 下降, 减少: the figure is a decrease
+    object_first_triggers: tuple[str, ...] = ()  # 旗下: X旗下的Y → (Y, partOf, X)
 
     @property
     def is_quantity(self) -> bool:
@@ -189,7 +190,8 @@ def load_ontology(paths: Iterable[str | Path] = (), replace: bool = False) -> On
         negatives = tuple(sorted(str(v) for v in g.objects(node, ZHKG.negativeTrigger)))
         onto.predicates[pid] = Predicate(pid, str(node), label, _label(g, node, "en") or pid, kind,
                                          (label, *sorted(set(alts) - {label}, key=lambda s: (-len(s), s))),
-                                         domain or ("Entity",), rng or ("Entity",), dims, negatives)
+                                         domain or ("Entity",), rng or ("Entity",), dims, negatives,
+                                         _strings(g, node, ZHKG.objectFirstTrigger))
     onto.stop_names = frozenset(str(v) for v in g.objects(None, ZHKG.notAnEntity))
     onto.function_words = frozenset(str(v) for v in g.objects(None, ZHKG.functionWord))
     onto.title_words = frozenset(str(v) for v in g.objects(None, ZHKG.titleWord))

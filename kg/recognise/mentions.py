@@ -13,7 +13,7 @@ import re
 from typing import Iterable, Sequence
 
 from ..ontology import Ontology
-from .rules import Candidate
+from .rules import Candidate, is_common_word
 
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 _LATIN = re.compile(r"[A-Za-z0-9]")
@@ -81,7 +81,8 @@ def short_forms(name: str, type: str, ontology: Ontology) -> list[str]:
         for suffix in suffixes:
             if current.endswith(suffix) and len(current) - len(suffix) >= 2:
                 current = current[: -len(suffix)]
-                stems.append(current)
+                if not is_common_word(current):  # 生态科技 → not 生态
+                    stems.append(current)
                 changed = True
                 break
     return stems

@@ -4,7 +4,7 @@ Each rule reads the normalised text and its word tokens (jieba) and proposes can
   - product and model names: Latin letters and digits, with the brand word before them
     (SU7 Ultra, Mate 70 Pro+, 骁龙8295, Redmi Note 12);
   - names ending in a class suffix from the ontology (…股份有限公司, …工厂, …业务, …技术);
-  - quoted names (“刀片电池”, 「神行超充電池」);
+  - quoted names with a class suffix (“麒麟电池平台”, 「一体化压铸技术」);
   - person names next to a title (董事长王传福, CEO李斌).
 Names end where a function word, trigger word or punctuation starts, all of which come from
 the ontology.
@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Iterable, Sequence
+
+import jieba
+import jieba.posseg
 
 from ..ontology import Ontology
 
@@ -33,6 +36,25 @@ class Candidate:
 
 
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
+# jieba dictionary tags that never start or continue a name: verbs, prepositions, adverbs,
+# conjunctions, particles, pronouns, numerals, measure words, locality and time words, idioms.
+_NON_NAME_TAGS = frozenset({"v", "p", "d", "c", "u", "r", "m", "q", "f", "t", "i", "ad", "vd", "uj", "ul", "ug", "uz", "uv"})
+_PROPER_TAGS = frozenset({"nr", "nrt", "nrfg", "nt", "nz", "ns", "j", "eng"})
+RARE = 20  # a dictionary word seen fewer times than this is treated like an unknown word
+COMMON = 1000  # a common noun this frequent is no brand and no company short form
+
+
+@lru_cache(maxsize=200_000)
+def word_info(word: str) -> tuple[str | None, int]:
+    """(tag, frequency) of a word in jieba's dictionary; (None, 0) for an unknown word."""
+    jieba.dt.check_initialized()
+    return jieba.posseg.dt.word_tag_tab.get(word), jieba.dt.FREQ.get(word, 0) or 0
+
+
+def is_common_word(word: str) -> bool:
+    """A frequent ordinary word (生态, 成为, 用户), not a proper name."""
+    tag, freq = word_info(word)
+    return tag is not None and tag not in _PROPER_TAGS and freq >= COMMON
 _MODEL = re.compile(
     r"(?<![A-Za-z0-9.])"
     r"(?:[A-Za-z][A-Za-z0-9\-]*|\d+[A-Za-z][A-Za-z0-9\-]*|\d+(?=[ ][A-Z]))"
@@ -74,9 +96,16 @@ class Rules:
         return frozenset(self.ontology.unit_surfaces)
 
     def is_name_word(self, word: str) -> bool:
-        """Can this token be part of a name? Not punctuation, not a function or trigger word."""
-        return bool(word.strip()) and word not in self.boundary_words and (
-            bool(_HAN.match(word)) or word.isascii() and word.isalnum())
+        """Can this token be part of a name? Not punctuation, not a function or trigger word,
+        not a verb, preposition or adverb that jieba's dictionary knows as one."""
+        if not word.strip() or word in self.boundary_words:
+            return False
+        if word.isascii():
+            return word.isalnum()
+        if not _HAN.match(word):
+            return False
+        tag, freq = word_info(word)
+        return not (tag in _NON_NAME_TAGS and freq >= RARE)
 
     def candidates(self, text: str, tokens: Sequence[Token],
                    blocked: Iterable[tuple[int, int]] = ()) -> list[Candidate]:
@@ -99,7 +128,7 @@ class Rules:
             if core in self.ontology.title_words:
                 continue
             has_letter = any(ch.isalpha() for ch in core)
-            brand = self._brand_before(ends.get(start), has_letter)
+            brand = self._brand_before(text, start, ends.get(start), has_letter)
             if not brand and core in self.ontology.stop_names:
                 continue
             if not has_letter and not brand:
@@ -113,19 +142,25 @@ class Rules:
             found.append(Candidate(start, end, "Product", "rule:product", score))
         return _non_overlapping(found)
 
-    def _brand_before(self, word: str | None, model_has_letter: bool) -> str:
+    def _brand_before(self, text: str, start: int, word: str | None, model_has_letter: bool) -> str:
         """The Han word glued to a model name (小米15, 骁龙8295), without a leading 于/在/的.
 
-        A one-character brand is only believed before a model with letters (汉EV), never
-        before bare digits (超过5 is not a product).
+        A brand is a name-like word (unknown to the dictionary, tagged as a proper noun, or a
+        rare noun), never a common word (用户3 is no product). A one-character brand is only
+        believed as a word of its own before a model with letters (…于汉EV, not 折叠屏MIX).
         """
         if not word or not _HAN.match(word):
             return ""
+        stripped = False
         while word and word[0] in self.ontology.function_words:
-            word = word[1:]
-        if len(word) == 1 and not model_has_letter:
+            word, stripped = word[1:], True
+        if not 1 <= len(word) <= 4 or not self.is_name_word(word) or is_common_word(word):
             return ""
-        return word if 1 <= len(word) <= 4 and self.is_name_word(word) else ""
+        if len(word) == 1:
+            before = text[start - 2] if start >= 2 else ""
+            if not model_has_letter or not (stripped or not _HAN.match(before or "a")):
+                return ""
+        return word
 
     # -- names ending in a class suffix --------------------------------------------------
 
@@ -152,10 +187,21 @@ class Rules:
                 i -= 1
                 words += 1
             name = text[start:end]
+            if len(match.group()) == 1 and not self._place_before(tokens, index_by_end[end], suffix_start):
+                continue
             if end - start < len(match.group()) + 2 or name in self.ontology.stop_names:
                 continue
             found.append(Candidate(start, end, self._suffix_class[match.group()], "rule:suffix", 0.8))
         return _non_overlapping(found)
+
+    @staticmethod
+    def _place_before(tokens: Sequence[Token], suffix_index: int, suffix_start: int) -> bool:
+        """省/市/区/国 count as a suffix only as a word of their own after a place name (深圳市)."""
+        word, start, _ = tokens[suffix_index]
+        if start != suffix_start or suffix_index == 0:
+            return False
+        tag, _ = word_info(tokens[suffix_index - 1][0])
+        return tag in (None, "ns")
 
     # -- quoted names and titled people ----------------------------------------------------
 
@@ -166,10 +212,10 @@ class Rules:
             name = match.group(1)
             if name in self.ontology.stop_names or self._suffix_pattern.fullmatch(name):
                 continue
-            suffix = next((s for s, _ in self.suffixes if name.endswith(s)), None)
-            found.append(Candidate(match.start(1), match.end(1),
-                                   self._suffix_class[suffix] if suffix else "Product",
-                                   "rule:quoted", 0.6))
+            suffix = next((s for s, _ in self.suffixes if name.endswith(s) and len(s) > 1), None)
+            if suffix is None:
+                continue  # “史上最强年报” is a slogan; a quoted name needs a class suffix
+            found.append(Candidate(match.start(1), match.end(1), self._suffix_class[suffix], "rule:quoted", 0.7))
         return found
 
     def titled_people(self, tokens: Sequence[Token]) -> list[Candidate]:

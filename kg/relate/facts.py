@@ -103,7 +103,7 @@ class Relater:
                times: Sequence[TimeMatch], tokens: Sequence[Token]) -> list[Triple]:
         topics = TopicTracker(text, sentences, mentions)
         blocked = [(m.start, m.end) for m in mentions] + [(q.start, q.end) for q in quantities]
-        hits = self.triggers.find(text, blocked)
+        hits = self.triggers.find(text, blocked, {t[2] for t in tokens})
         triples: dict[tuple, Triple] = {}
         for sentence in sentences:
             inside = lambda items: [x for x in items if sentence.start <= x.start and x.end <= sentence.end]

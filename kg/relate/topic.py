@@ -33,7 +33,9 @@ class TopicTracker:
         for paragraph, members in sorted(by_paragraph.items()):
             first = members[0]
             opener = next((m for m in orgs if first.start <= m.start < first.start + OPENING_WINDOW
-                           and m.end <= first.end), None)
+                           and m.end <= first.end and text[m.end:m.end + 1] != "的"), None)
+            if paragraph == 0:
+                opener = None  # the opening paragraph is what the document topic was chosen from
             if self._is_bullet(first):
                 topic = opener or heading_topic
             else:

@@ -43,14 +43,21 @@ class TriggerIndex:
         if len(table):
             self._automaton.make_automaton()
 
-    def find(self, text: str, blocked: list[tuple[int, int]] = ()) -> list[TriggerHit]:
-        """Longest non-overlapping hits, left to right, none inside a `blocked` span (a name)."""
+    def find(self, text: str, blocked: list[tuple[int, int]] = (),
+             word_ends: set[int] | None = None) -> list[TriggerHit]:
+        """Longest non-overlapping hits, left to right, none inside a `blocked` span (a name).
+
+        With `word_ends` (where the text's words end), a trigger that stops inside a word is
+        no trigger: 供应 in 供应链, 投资 in 投资者, 发布 in 发布会.
+        """
         if not len(self._automaton):
             return []
         hits = []
         for end_index, (word, predicates, negative) in self._automaton.iter(text):
             start, end = end_index - len(word) + 1, end_index + 1
             if any(start < e and s < end for s, e in blocked):
+                continue
+            if word_ends is not None and end not in word_ends:
                 continue
             hits.append(TriggerHit(start, end, word, predicates, negative))
         hits.sort(key=lambda h: (-(h.end - h.start), h.start))
