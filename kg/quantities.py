@@ -190,7 +190,21 @@ def _early_unit(text: str, m: re.Match, table: _UnitTable) -> tuple[int, int, Un
 
 
 def _read(text: str, m: re.Match, table: _UnitTable) -> _Reading | None:
-    """Read the number matched by `m` and the unit and markers around it."""
+    """Read the number matched by `m` and the unit and markers around it.
+
+    A currency named right before the number wins over the 元 after it: 新台币2兆元 and
+    美元30亿元 are not yuan.
+    """
+    reading = _read_number(text, m, table)
+    if reading is None or reading.unit is None or reading.unit.dimension != "currency" or m["mod"]:
+        return reading
+    named = _currency_named_before(text, reading.start, table)
+    if named is None or named[1] is reading.unit:
+        return reading
+    return replace(reading, start=named[0], unit=named[1])
+
+
+def _read_number(text: str, m: re.Match, table: _UnitTable) -> _Reading | None:
     early = _early_unit(text, m, table)
     numeral_end = early[0] if early else m.end()
     if early:
@@ -222,7 +236,31 @@ def _read(text: str, m: re.Match, table: _UnitTable) -> _Reading | None:
         number = _chinese_value(whole) / multiplier
     if m["minus"]:
         number = -number
+    if unit is None and m["arabic"] and mult and mult[-1] in _BIG_MULTIPLIERS:
+        rest = _compound_tail(text, end, mult[-1], table)
+        if rest is not None:  # 2兆1,326亿元 = 2×10^12 + 1326×10^8 元
+            return _Reading(start, rest.end, number * multiplier / rest.multiplier + rest.number,
+                            rest.multiplier, rest.unit, modifier or rest.modifier, head + mult + rest.numeral, False)
     return _Reading(start, end, number, multiplier, unit, modifier, head + mult, not m["arabic"])
+
+
+def _currency_named_before(text: str, pos: int, table: _UnitTable) -> tuple[int, Unit] | None:
+    """A currency word written right before the number (新台币, 美元, 人民币) → (its start, unit)."""
+    for size in range(min(4, pos), 1, -1):
+        unit = table.after.get(text[pos - size:pos])
+        if unit is not None and unit.dimension == "currency":
+            return pos - size, unit
+    return None
+
+
+def _compound_tail(text: str, pos: int, magnitude: str, table: _UnitTable) -> _Reading | None:
+    """The lower part of a compound number: the 1,326亿元 after 2兆, the 3000万 after 1亿."""
+    tail = _NUMBER.match(text, pos)
+    if tail is None or not tail["arabic"] or tail["mod"] or tail["minus"] or not tail["mult"]:
+        return None
+    if tail["mult"][-1] not in _BIG_MULTIPLIERS or _MULTIPLIERS[tail["mult"][-1]] >= _MULTIPLIERS[magnitude]:
+        return None
+    return _read_number(text, tail, table)
 
 
 def _read_range(text: str, low: _Reading, table: _UnitTable) -> tuple[_Reading, _Reading] | None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import socket
 from decimal import Decimal
 
+import neo4j
 import pytest
 
 from kg.model import Document, Entity, Evidence, KnowledgeGraph, PredicateRef, Quantity, TimeQualifier, Triple
 from kg.sinks.neo4j import Neo4jLoadError, connect, load_graph
 from kg.sinks.neo4j_graph import GraphModelError
+from kg.sinks.neo4j_import import write_neo4j_import
 
 pytestmark = pytest.mark.neo4j
 
@@ -214,3 +216,21 @@ def test_failure_part_way_reports_what_was_written(neo4j_driver):
     assert (written.entities.written, written.relations.written) == (7, 4)
     assert written.measurements.written == 1  # the second 元 breaks the rule
     assert "measurements 1 (1 new)" in str(failure.value)
+
+
+@pytest.mark.slow
+def test_bulk_import_csvs_give_the_graph_the_loader_writes(neo4j_driver, neo4j_imported_server, tmp_path):
+    graph = graph_of(*ANNUAL_FACTS, *news().triples, documents=[ANNUAL_REPORT, *news().documents.values()])
+    load_graph(graph, neo4j_driver)
+    loaded = counts(neo4j_driver)
+    server = neo4j_imported_server(write_neo4j_import(graph, tmp_path / "csv"))
+    with neo4j.GraphDatabase.driver(server.uri, auth=(server.user, server.password)) as imported:
+        assert counts(imported) == loaded
+        assert names(imported, "MATCH (c:Company)-[:DELIVERIES]->(m:Measurement) "
+                               "WHERE m.year = 2024 AND m.value > 100000 RETURN c.name ORDER BY c.name") == [
+            ("比亚迪",), ("蔚来",)]
+        assert names(imported, "MATCH (:Entity {name: '比亚迪'})-[:REVENUE]->(m) RETURN m.year ORDER BY m.year") == [
+            (2023,), (2024,)]
+        again = load_graph(graph, imported)  # the same identities: a Bolt load on top merges only
+        assert counts(imported) == loaded
+        assert again.entities.created == again.relations.created == again.measurements.created == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from kg.ontology import load_ontology
 from kg.sinks import neo4j_queries as q
 from kg.sinks.neo4j_graph import (MEASUREMENT_PROPERTIES, RELATION_PROPERTIES, GraphModelError, entity_labels,
                                   fact_id, graph_rows, relationship_type, year_of)
+from kg.sinks.neo4j_import import write_neo4j_import
 
 ONTOLOGY = load_ontology()
 GEELY = Entity.named("吉利", "Company", aliases=["吉利控股"])
@@ -127,3 +129,22 @@ def test_document_deletion_only_touches_the_named_documents():
     queries = q.delete_document_facts(["财报"])
     assert all(params == {"docs": ["财报"]} for _, params in queries)
     assert all(query.startswith("UNWIND $docs AS doc\nMATCH (d:Document {id: doc})") for query, _ in queries)
+
+
+def test_import_csvs_have_typed_headers_and_an_exact_command(tmp_path):
+    command_file = write_neo4j_import(KnowledgeGraph(triples=[partner(), partner(), revenue()]), tmp_path)
+    header = {p.name: p.read_text(encoding="utf-8").splitlines()[0] for p in tmp_path.glob("*.csv")}
+    assert header["entities.csv"] == "id:ID(Entity),:LABEL,name,type,aliases:string[],mentions:long"
+    assert header["relations.csv"].startswith(":START_ID(Entity),:END_ID(Entity),:TYPE,fact_id,")
+    assert "value:double" in header["measurements.csv"] and "year:int" in header["measurements.csv"]
+    relations = (tmp_path / "relations.csv").read_text(encoding="utf-8").splitlines()
+    assert len(relations) == 2  # the duplicate fact is written once: the importer refuses repeats
+    command = shlex.split(command_file.read_text(encoding="utf-8"))
+    assert command[:5] == ["neo4j-admin", "database", "import", "full", "neo4j"]
+    assert f"--nodes={tmp_path / 'entities.csv'}" in command
+
+
+def test_alias_containing_the_array_delimiter_is_refused(tmp_path):
+    odd = Entity.named("吉利", "Company", aliases=["吉利|沃尔沃"])
+    with pytest.raises(GraphModelError, match="array delimiter"):
+        write_neo4j_import(KnowledgeGraph(entities={odd.id: odd}), tmp_path)

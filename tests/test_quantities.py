@@ -176,3 +176,11 @@ def test_quantity_find_reads_chinese_numerals_at_the_start_and_guards_mega(ontol
 def test_quantity_find_skips_latin_units_that_run_into_a_model_name(ontology):
     text = "小米13s Pro发布,百公里加速3.6s,续航可达700km。"
     assert found(text, ontology) == [("3.6s", Decimal("3.6"), "秒"), ("700km", 700, "km")]
+
+
+def test_quantity_compound_magnitudes_add_up(ontology):
+    q = normalise_quantity("新台币2兆1,326亿元", ontology)
+    assert (q.value, q.unit, q.raw) == (Decimal("2132600000000"), "新台币", "新台币2兆1,326亿元")
+    assert normalise_quantity("1亿3000万元", ontology).value == Decimal("130000000")
+    [match] = find_quantities("全年营收达新台币6兆8,590亿元,年增11%", ontology)[:1]
+    assert match.quantity.value == Decimal("6859000000000")
