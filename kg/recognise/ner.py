@@ -103,7 +103,7 @@ class NerModel:
         path = viterbi(emissions, self.transitions, lengths)
         chosen = np.take_along_axis(marginals(emissions, self.transitions, lengths),
                                     path[:, :, None], axis=2)[:, :, 0]
-        return [bio_spans(path[i, :n], chosen[i, :n], self.labels) for i, n in enumerate(lengths)]
+        return bio_spans(path, chosen, lengths, self.labels)
 
     def _emissions(self, keys: np.ndarray) -> np.ndarray:
         index = np.searchsorted(self.keys, keys)

@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 import jieba
 import numpy as np
 
-from kg.recognise.ner_lexicon import Lexicon
+from kg.recognise.ner_lexicon import Lexicon, bmes
 
 PAD = 2  # widest character window reaches 2 positions either side
 CODE_BITS = 18  # code points above 0x3FFFF are clamped: nothing there is worth a feature
@@ -98,17 +98,13 @@ def _word_positions(words: list[str], size: int) -> tuple[np.ndarray, np.ndarray
     return number, offset, lengths[number]
 
 
-def _bmes(offset: np.ndarray, length: np.ndarray) -> np.ndarray:
-    return np.where(length == 1, 4, np.where(offset == 0, 1, np.where(offset == length - 1, 3, 2)))
-
-
 def word_features(lay: Layout) -> list[np.ndarray]:
     """jieba's segmentation: where the character sits in its word, the word's length, the word itself."""
     words = jieba.lcut(lay.text)
     number, offset, length = _word_positions(words, len(lay.text))
     hashes = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.int64, count=len(words))
     at = lay.index
-    shape = (_bmes(offset, length) << 3) | np.minimum(length, 7)
+    shape = (bmes(offset, length) << 3) | np.minimum(length, 7)
     return [_key(21, shape[at]),
             _key(22, hashes[number[at]]),
             _key(23, (hashes[number[at]] << 4) | np.minimum(offset[at], 15)),
@@ -137,7 +133,7 @@ def lac_features(lay: Layout, tagger) -> list[np.ndarray]:
     words.pop()
     tags.pop()
     number, offset, length = _word_positions(words, len(lay.text))
-    value = (np.asarray(tags, dtype=np.int64)[number] << 3) | _bmes(offset, length)
+    value = (np.asarray(tags, dtype=np.int64)[number] << 3) | bmes(offset, length)
     return [_key(64, value[lay.index])]
 
 

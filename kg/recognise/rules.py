@@ -189,10 +189,19 @@ class Rules:
             name = text[start:end]
             if len(match.group()) == 1 and not self._place_before(tokens, index_by_end[end], suffix_start):
                 continue
-            if end - start < len(match.group()) + 2 or name in self.ontology.stop_names:
+            if end - start < len(match.group()) + 2 or self._ends_in_stop_name(name, match.group()):
                 continue
             found.append(Candidate(start, end, self._suffix_class[match.group()], "rule:suffix", 0.8))
         return _non_overlapping(found)
+
+    def _ends_in_stop_name(self, name: str, suffix: str) -> bool:
+        """当季本公司, 归属于上市公司: a name ending in a non-name longer than its suffix is none."""
+        return name in self.ontology.stop_names or any(
+            len(stop) > len(suffix) and name.endswith(stop) for stop in self._long_stop_names)
+
+    @cached_property
+    def _long_stop_names(self) -> tuple[str, ...]:
+        return tuple(s for s in self.ontology.stop_names if len(s) >= 2)
 
     @staticmethod
     def _place_before(tokens: Sequence[Token], suffix_index: int, suffix_start: int) -> bool:

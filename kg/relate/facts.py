@@ -351,16 +351,15 @@ class Relater:
             if len(listed) == count:
                 return listed
         segment = view.between(clause_start, trigger.start)
-        words = [w for w in re.split("|".join(map(re.escape, ENUM_SEPARATORS)), segment)]
-        if len(words) < count:
-            return []
-        words = words[-count:]
         offset = trigger.start - len(segment)
-        out, cursor = [], offset
-        for w in re.finditer(r"[^、和与及/]+", segment):
-            name = w.group().strip()
-            out.append(Candidate(offset + w.start(), offset + w.end(), "Product", "listed", 0.7))
-        out = out[-count:]
+        out = []
+        for pattern in (r"[^、]+", r"[^、和与及/]+"):  # 金融科技及企业服务 is one item of an 、 list
+            out = [Candidate(offset + w.start(), offset + w.end(), "Product", "listed", 0.7)
+                   for w in re.finditer(pattern, segment)][-count:]
+            if len(out) == count and len(re.findall(pattern, segment)) >= count:
+                break
+        if len(out) != count:
+            return []
         # the last item runs into the trigger (冰箱年出货量): keep its leading name characters
         trimmed = []
         for c in out:
@@ -390,6 +389,9 @@ class Relater:
         before = [m for m in view.mentions if clause_start <= m.start and m.end <= trigger.start]
         if trigger.word in predicate.object_first_triggers:
             return self._object_first(document, view, trigger, predicate, before, after)
+        passive = self._passive_agent(view, trigger, predicate, before)
+        if passive is not None:
+            return passive_facts if (passive_facts := self._passive(document, view, trigger, predicate, passive)) else []
         marker = self._marker_before(view, trigger, before)
         if marker is not None:
             return self._marked(document, view, trigger, predicate, marker, before, after)
@@ -452,6 +454,24 @@ class Relater:
         suffix_class = next((c for s, c in self.rules.suffixes if name.endswith(s) and c in predicate.range), None)
         return Candidate(start, end, suffix_class or kinds[0], "implicit", 0.7)
 
+    def _passive_agent(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate,
+                       before: list[Candidate]) -> Candidate | None:
+        """由X…创立 / 被X收购: the mention right after 由/被, earlier in the clause, is the agent."""
+        for m in before:
+            if view.between(m.start - 1, m.start) in PASSIVE_MARKERS and self.fits(m.type, predicate.domain):
+                return m
+        return None
+
+    def _passive(self, document, view, trigger, predicate, agent: Candidate) -> list[Triple]:
+        """The agent is the subject; the object is what stands before 由/被 (else the topic)."""
+        head = agent.start - 1
+        objects = [m for m in view.mentions if m.end <= head and self.fits(m.type, predicate.range)][-1:]
+        how = "clause-subject"
+        if not objects and view.topic is not None and self.fits(view.topic.type, predicate.range):
+            objects, how = [view.topic], "topic"
+        return [replace(self._entity_triple(document, view, agent, predicate, o, trigger, "clause-subject"),
+                        inferred=how == "topic") for o in objects]
+
     def _marker_before(self, view: SentenceView, trigger: TriggerHit, before: list[Candidate]) -> str | None:
         """与X合作 / 由X研发 / 在X展出: a marker word directly before the mentions ahead of the trigger."""
         if not before:
@@ -461,7 +481,7 @@ class Relater:
             return None
         group = self.enumeration_before(view, last, ("Entity",))
         prefix = view.between(max(view.clause_of(trigger.start)[0], group[0].start - 2), group[0].start)
-        for marker in (*PARTNER_MARKERS, *PASSIVE_MARKERS, *PLACE_MARKERS):
+        for marker in (*PARTNER_MARKERS, *PLACE_MARKERS):
             if prefix.endswith(marker):
                 return marker
         return None
@@ -475,12 +495,6 @@ class Relater:
             subject, how = self.subject_for(view, head, predicate.domain)
             return [self._entity_triple(document, view, subject, predicate, o, trigger, how)
                     for o in objects if subject is not None]
-        if marker in PASSIVE_MARKERS:
-            subjects = [m for m in group if self.fits(m.type, predicate.domain)]
-            objects = self._objects(view, predicate, after) or [
-                m for m in view.mentions if m.end <= head and self.fits(m.type, predicate.range)][-1:]
-            return [self._entity_triple(document, view, s, predicate, o, trigger, "clause-subject")
-                    for s in subjects for o in objects]
         objects = [m for m in group if self.fits(m.type, predicate.range)]
         subject, how = self.subject_for(view, head, predicate.domain)
         return [self._entity_triple(document, view, subject, predicate, o, trigger, how)
@@ -502,7 +516,8 @@ class Relater:
         """董事长王传福 / 王传福董事长: the person next to the title works for (or founded) the
         organisation named before the title, else the topic."""
         people = [m for m in view.mentions if m.type == "Person" and (
-            0 <= m.start - trigger.end <= 4 or 0 <= trigger.start - m.end <= 1)]
+            0 <= m.start - trigger.end <= 4 or 0 <= trigger.start - m.end <= 1)
+            and not CLAUSE_BREAKS.intersection(view.between(min(m.end, trigger.end), max(m.start, trigger.start)))]
         if not people:
             return []
         person = people[0]
