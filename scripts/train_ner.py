@@ -98,7 +98,7 @@ def lexicon_from(sentences: Sequence[Sentence], external: dict[str, set[str]]) -
     for sentence in sentences:
         for start, end, label in sentence.entities:
             entries.setdefault(f"cluener:{label}", set()).add(sentence.text[start:end])
-    return Lexicon(entries)
+    return Lexicon(entries, LEXICON_KINDS)
 
 
 def bio_tags(sentence: Sentence) -> list[str]:
@@ -113,7 +113,7 @@ def feature_rows(sentences: Sequence[Sentence], groups: Sequence[str], lexicon: 
                  tagger) -> list[np.ndarray]:
     """The key matrix of each sentence."""
     lay = layout([s.text for s in sentences])
-    keys = extract(lay, groups, lexicon, LEXICON_KINDS, tagger)
+    keys = extract(lay, groups, lexicon, tagger)
     return np.split(keys, np.cumsum(lay.lengths)[:-1])
 
 

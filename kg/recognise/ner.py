@@ -92,7 +92,7 @@ class NerModel:
     def tag_sentences(self, sentences: Sequence[str]) -> list[list[Span]]:
         """Spans per sentence; sentences must not contain newlines."""
         lay = layout(sentences)
-        keys = extract(lay, self.groups, self.lexicon, self.meta["lexicon_kinds"], self._tagger)
+        keys = extract(lay, self.groups, self.lexicon, self._tagger)
         flat = self._emissions(keys)
         lengths = lay.lengths
         steps = int(lengths.max())

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 import jieba
 import numpy as np
@@ -111,13 +111,10 @@ def word_features(lay: Layout) -> list[np.ndarray]:
             _key(24, (shape[at - 1] << 6) | shape[at + 1])]
 
 
-def lexicon_features(lay: Layout, lexicon: Lexicon, kinds: Sequence[str]) -> list[np.ndarray]:
-    """Per lexicon type, the character's BMES position and length bucket in the longest match."""
-    features = []
-    for number, kind in enumerate(kinds):
-        value = lexicon.positions(kind, lay.text)[lay.index]
-        features.append(np.where(value > 0, _key(32 + number, value), MISSING))
-    return features
+def lexicon_features(lay: Layout, lexicon: Lexicon) -> list[np.ndarray]:
+    """Per lexicon kind, the character's BMES position and length bucket in the longest match."""
+    values = lexicon.positions(lay.text)[:, lay.index]
+    return [np.where(value > 0, _key(32 + number, value), MISSING) for number, value in enumerate(values)]
 
 
 def lac_features(lay: Layout, tagger) -> list[np.ndarray]:
@@ -137,11 +134,9 @@ def lac_features(lay: Layout, tagger) -> list[np.ndarray]:
     return [_key(64, value[lay.index])]
 
 
-FeatureFn = Callable[[Layout], list[np.ndarray]]
 
 
-def extract(lay: Layout, groups: Sequence[str], lexicon: Lexicon | None = None,
-            kinds: Sequence[str] = (), tagger=None) -> np.ndarray:
+def extract(lay: Layout, groups: Sequence[str], lexicon: Lexicon | None = None, tagger=None) -> np.ndarray:
     """The (characters × templates) key matrix for the requested feature groups."""
     unknown = set(groups) - set(GROUPS)
     if unknown:
@@ -150,7 +145,7 @@ def extract(lay: Layout, groups: Sequence[str], lexicon: Lexicon | None = None,
     if "words" in groups:
         columns += word_features(lay)
     if "lexicon" in groups:
-        columns += lexicon_features(lay, lexicon, kinds)
+        columns += lexicon_features(lay, lexicon)
     if "lac" in groups:
         columns += lac_features(lay, tagger)
     return np.stack(columns, axis=1)

@@ -23,7 +23,7 @@ from typing import Iterable, Sequence
 from ..model import Document, Entity, Evidence, PredicateRef, Quantity, Sentence, Span, TimeQualifier, Triple
 from ..ontology import Ontology, Predicate
 from ..quantities import QuantityMatch
-from ..recognise.rules import Candidate, Rules, Token
+from ..recognise.rules import Candidate, Rules, Token, is_common_word
 from ..times import TimeMatch
 from .topic import TopicTracker
 from .triggers import TriggerHit, TriggerIndex
@@ -32,10 +32,11 @@ CLAUSE_BREAKS = frozenset(",;:，；：")
 ENUM_SEPARATORS = ("、", "和", "与", "及", "以及", "/", "跟", "同")
 PARTNER_MARKERS = ("与", "和", "同", "跟", "携手", "联合", "联手")
 PASSIVE_MARKERS = ("由", "被")
-PLACE_MARKERS = ("在", "于", "亮相")
+OBJECT_MARKERS = ("在", "于", "亮相", "对")  # 在X展出, 完成对X的收购: X is the object
 PRONOUNS = ("该公司", "本公司", "公司", "集团", "其", "该集团", "本行", "该行")
 LOCATION_LAST = {"Location": 1}
 MAX_IMPLICIT_OBJECT = 12
+IMPLICIT_OBJECT_ENDS = frozenset(",;:，；：。！？!?、和及与等)）”")
 
 CONFIDENCE = {
     "clause-subject": 0.9,
@@ -449,7 +450,10 @@ class Relater:
         if not 2 <= end - start <= MAX_IMPLICIT_OBJECT:
             return None
         name = view.between(start, end)
-        if name in self.ontology.stop_names:
+        following = view.between(end, end + 1)
+        if following and following not in IMPLICIT_OBJECT_ENDS:
+            return None  # 研发人员超过1万人: the phrase runs on into a verb, it is no name
+        if name in self.ontology.stop_names or is_common_word(name) or not re.search(r"[\u4e00-\u9fffA-Za-z]", name):
             return None
         suffix_class = next((c for s, c in self.rules.suffixes if name.endswith(s) and c in predicate.range), None)
         return Candidate(start, end, suffix_class or kinds[0], "implicit", 0.7)
@@ -481,7 +485,7 @@ class Relater:
             return None
         group = self.enumeration_before(view, last, ("Entity",))
         prefix = view.between(max(view.clause_of(trigger.start)[0], group[0].start - 2), group[0].start)
-        for marker in (*PARTNER_MARKERS, *PLACE_MARKERS):
+        for marker in (*PARTNER_MARKERS, *OBJECT_MARKERS):
             if prefix.endswith(marker):
                 return marker
         return None
@@ -503,6 +507,8 @@ class Relater:
     def _object_first(self, document, view, trigger, predicate, before, after) -> list[Triple]:
         """X旗下的Y: Y is the subject, X the object."""
         owners = [m for m in before if self.fits(m.type, predicate.range)][-1:]
+        if not owners and view.topic is not None and self._pronoun_between(view, view.clause_of(trigger.start)[0], trigger.start):
+            owners = [view.topic]  # 本行旗下…
         members = self._objects(replace(predicate, range=predicate.domain), predicate, after) if after else []
         members = [m for m in after if self.fits(m.type, predicate.domain)]
         if not owners or not members:
