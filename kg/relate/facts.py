@@ -16,7 +16,7 @@ triggers (X旗下的Y).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Iterable, Sequence
 
@@ -61,6 +61,7 @@ class SentenceView:
     tokens: list[Token]
     clauses: list[tuple[int, int]]
     topic: Candidate | None
+    listed: list[Candidate] = field(default_factory=list)  # the last distributive list's subjects
 
     def clause_of(self, offset: int) -> tuple[int, int]:
         for start, end in self.clauses:
@@ -335,6 +336,9 @@ class Relater:
         if predicate is None:
             return []
         subjects = self._listed_subjects(view, trigger, predicate, len(group))
+        if len(subjects) != len(group) and len(view.listed) == len(group):
+            subjects = view.listed  # …收入分别为A、B和C，同比分别增长x、y和z: the same list again
+        view.listed = subjects if len(subjects) == len(group) else view.listed
         if len(subjects) != len(group):
             subject, how = self.subject_for(view, trigger.start, predicate.domain)
             if subject is None:
@@ -354,7 +358,7 @@ class Relater:
         segment = view.between(clause_start, trigger.start)
         offset = trigger.start - len(segment)
         out = []
-        for pattern in (r"[^、]+", r"[^、和与及/]+"):  # 金融科技及企业服务 is one item of an 、 list
+        for pattern in (r"[^、]+", r"[^、和]+", r"[^、和与及/]+"):  # 金融科技及企业服务 is one item
             out = [Candidate(offset + w.start(), offset + w.end(), "Product", "listed", 0.7)
                    for w in re.finditer(pattern, segment)][-count:]
             if len(out) == count and len(re.findall(pattern, segment)) >= count:
@@ -364,6 +368,9 @@ class Relater:
         # the last item runs into the trigger (冰箱年出货量): keep its leading name characters
         trimmed = []
         for c in out:
+            for t in view.times:  # 第四季度增值服务 → 增值服务
+                if t.start <= c.start < t.end:
+                    c = Candidate(t.end, c.end, c.type, c.source, c.score)
             name = view.between(c.start, c.end)
             cut = next((i for i, ch in enumerate(name) if ch in "年月季度的" and i >= 2), len(name))
             if not 2 <= cut <= 8 or not all(self.rules.is_name_word(ch) or "\u4e00" <= ch <= "\u9fff" for ch in name[:cut]):
