@@ -104,6 +104,7 @@ class Extractor:
             candidates += [Candidate(s, e, cls, "ner", score, 1) for s, e, cls, score in self.model.predict(text)]
         candidates = [c for c in candidates if not any(c.start < e and s < c.end for s, e in blocked)]
         selected = [c for c in mention_steps.select(candidates) if mention_steps.keep(text, c, self.ontology)]
+        selected = mention_steps.complete_person_names(text, selected, tokens, self.ontology)
         spread = mention_steps.propagate(text, selected, self.ontology)
         return [c for c in spread if mention_steps.keep(text, c, self.ontology)
                 and not any(c.start < e and s < c.end for s, e in blocked)]

@@ -13,7 +13,7 @@ import re
 from typing import Iterable, Sequence
 
 from ..ontology import Ontology
-from .rules import Candidate, is_common_word
+from .rules import Candidate, Token, is_common_word, word_info
 
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 _LATIN = re.compile(r"[A-Za-z0-9]")
@@ -66,6 +66,28 @@ def propagate(text: str, mentions: Sequence[Candidate], ontology: Ontology) -> l
             found.append(Candidate(start, end, origin.type, source, origin.score * 0.95, origin.tier))
             taken.append((start, end))
     return sorted(found, key=lambda c: c.start)
+
+
+def complete_person_names(text: str, mentions: Sequence[Candidate], tokens: Sequence[Token],
+                          ontology: Ontology) -> list[Candidate]:
+    """刘强|东 → 刘强东: a two-character person name cut short by the model is completed when the
+    segmenter sees a longer word there (张忠谋), or the next character starts no known word
+    (刘强东于 → 东于 is no word; 雷军表示 → 表示 is)."""
+    token_at = {s: (w, s, e) for w, s, e in tokens}
+    covering = {i: (w, s, e) for w, s, e in tokens for i in range(s, e)}
+    out = []
+    for m in mentions:
+        if m.type == "Person" and m.end - m.start == 2 and m.end < len(text) and "\u4e00" <= text[m.end] <= "\u9fff":
+            word, start, end = covering.get(m.end - 1, ("", m.start, m.end))
+            if start <= m.start and end == m.end + 1:
+                m = Candidate(m.start, end, m.type, m.source, m.score, m.tier)
+            elif m.end in token_at and text[m.end] not in ontology.function_words:
+                following, _, _ = token_at[m.end]
+                tag, _ = word_info(following)
+                if tag is None and following not in ontology.title_words:
+                    m = Candidate(m.start, m.end + 1, m.type, m.source, m.score, m.tier)
+        out.append(m)
+    return out
 
 
 def short_forms(name: str, type: str, ontology: Ontology) -> list[str]:

@@ -357,26 +357,44 @@ class Relater:
                 return listed
         segment = view.between(clause_start, trigger.start)
         offset = trigger.start - len(segment)
-        out = []
-        for pattern in (r"[^、]+", r"[^、和]+", r"[^、和与及/]+"):  # 金融科技及企业服务 is one item
+        out, joiners = [], ()
+        # 金融科技及企业服务 is one item of an 、 list: split on as little as gives the count
+        for pattern, joiners in ((r"[^、]+", ("和", "与", "及")), (r"[^、和]+", ("与", "及")), (r"[^、和与及/]+", ())):
             out = [Candidate(offset + w.start(), offset + w.end(), "Product", "listed", 0.7)
                    for w in re.finditer(pattern, segment)][-count:]
             if len(out) == count and len(re.findall(pattern, segment)) >= count:
                 break
         if len(out) != count:
             return []
-        # the last item runs into the trigger (冰箱年出货量): keep its leading name characters
         trimmed = []
         for c in out:
-            for t in view.times:  # 第四季度增值服务 → 增值服务
-                if t.start <= c.start < t.end:
-                    c = Candidate(t.end, c.end, c.type, c.source, c.score)
-            name = view.between(c.start, c.end)
-            cut = next((i for i, ch in enumerate(name) if ch in "年月季度的" and i >= 2), len(name))
-            if not 2 <= cut <= 8 or not all(self.rules.is_name_word(ch) or "\u4e00" <= ch <= "\u9fff" for ch in name[:cut]):
+            run = self._item_span(view, c.start, c.end, joiners)
+            if run is None:
                 return []
-            trimmed.append(Candidate(c.start, c.start + cut, c.type, c.source, c.score))
+            trimmed.append(Candidate(run[0], run[1], c.type, c.source, c.score))
         return trimmed
+
+    def _item_span(self, view: SentenceView, start: int, end: int,
+                   joiners: tuple[str, ...]) -> tuple[int, int] | None:
+        """One list item without what surrounds its name: the last run of words that are no
+        function word or time (海信今年洗衣机 → 洗衣机, 冰箱年 → 冰箱, 第四季度增值服务 → 增值服务)."""
+        mention_starts = {m.start for m in view.mentions}
+        runs: list[list[int]] = [[]]
+        for word, s, e in view.tokens:
+            s, e = max(s, start), min(e, end)
+            if s >= e:
+                continue
+            boundary = word not in joiners and (
+                word in self.ontology.function_words or not word.strip()
+                or any(t.start <= s < t.end for t in view.times))
+            if boundary or s in mention_starts:
+                runs.append([])
+            if not boundary:
+                runs[-1] += [s, e]
+        run = next((r for r in reversed(runs) if r), None)
+        if run is None or not 2 <= run[-1] - run[0] <= 10:
+            return None
+        return run[0], run[-1]
 
     # -- entity facts --------------------------------------------------------------------------
 
@@ -400,9 +418,9 @@ class Relater:
         passive = self._passive_agent(view, trigger, predicate, before)
         if passive is not None:
             return passive_facts if (passive_facts := self._passive(document, view, trigger, predicate, passive)) else []
-        marker = self._marker_before(view, trigger, before)
-        if marker is not None:
-            return self._marked(document, view, trigger, predicate, marker, before, after)
+        marked = self._marker_before(view, trigger, before)
+        if marked is not None:
+            return self._marked(document, view, trigger, predicate, marked)
         objects = self._objects(view, predicate, after)
         how_object = ""
         if not objects:
@@ -483,29 +501,33 @@ class Relater:
         return [replace(self._entity_triple(document, view, agent, predicate, o, trigger, "clause-subject"),
                         inferred=how == "topic") for o in objects]
 
-    def _marker_before(self, view: SentenceView, trigger: TriggerHit, before: list[Candidate]) -> str | None:
-        """与X合作 / 由X研发 / 在X展出: a marker word directly before the mentions ahead of the trigger."""
+    def _marker_before(self, view: SentenceView, trigger: TriggerHit,
+                       before: list[Candidate]) -> tuple[str, list[Candidate]] | None:
+        """与X合作 / 在X展出 / 对X的收购: the marker word and the mentions it governs.
+
+        In 长安汽车与华为、宁德时代合作 the marker sits inside the list: what follows it are the
+        objects, what precedes it the subject.
+        """
         if not before:
             return None
         last = before[-1]
         if view.between(last.end, trigger.start).strip(" 的了共同战略") not in ("", "达成", "展开", "开展", "进行", "签署"):
             return None
         group = self.enumeration_before(view, last, ("Entity",))
+        for i in range(1, len(group)):
+            gap = view.between(group[i - 1].end, group[i].start).strip()
+            if gap in PARTNER_MARKERS:
+                return gap, group[i:]
         prefix = view.between(max(view.clause_of(trigger.start)[0], group[0].start - 2), group[0].start)
         for marker in (*PARTNER_MARKERS, *OBJECT_MARKERS):
             if prefix.endswith(marker):
-                return marker
+                return marker, group
         return None
 
-    def _marked(self, document, view, trigger, predicate, marker, before, after) -> list[Triple]:
-        last = before[-1]
-        group = self.enumeration_before(view, last, ("Entity",))
+    def _marked(self, document, view, trigger, predicate, marked: tuple[str, list[Candidate]]) -> list[Triple]:
+        """The marked mentions are objects; the subject comes before the marker."""
+        marker, group = marked
         head = group[0].start - len(marker)
-        if marker in PARTNER_MARKERS:
-            objects = [m for m in group if self.fits(m.type, predicate.range)]
-            subject, how = self.subject_for(view, head, predicate.domain)
-            return [self._entity_triple(document, view, subject, predicate, o, trigger, how)
-                    for o in objects if subject is not None]
         objects = [m for m in group if self.fits(m.type, predicate.range)]
         subject, how = self.subject_for(view, head, predicate.domain)
         return [self._entity_triple(document, view, subject, predicate, o, trigger, how)
