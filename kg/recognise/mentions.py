@@ -13,7 +13,7 @@ import re
 from typing import Iterable, Sequence
 
 from ..ontology import Ontology
-from .rules import Candidate, Token, is_common_word, word_info
+from .rules import NON_NAME_TAGS, Candidate, Token, is_common_word, word_info
 
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 _LATIN = re.compile(r"[A-Za-z0-9]")
@@ -72,7 +72,8 @@ def complete_person_names(text: str, mentions: Sequence[Candidate], tokens: Sequ
                           ontology: Ontology) -> list[Candidate]:
     """刘强|东 → 刘强东: a two-character person name cut short by the model is completed when the
     segmenter sees a longer word there (张忠谋), or the next character starts no known word
-    (刘强东于 → 东于 is no word; 雷军表示 → 表示 is)."""
+    (刘强东于 → 东于 is no word; 雷军表示 → 表示 is), or is a lone character that is no verb,
+    adverb or function word (雷鸣|远|表示)."""
     token_at = {s: (w, s, e) for w, s, e in tokens}
     covering = {i: (w, s, e) for w, s, e in tokens for i in range(s, e)}
     out = []
@@ -84,7 +85,8 @@ def complete_person_names(text: str, mentions: Sequence[Candidate], tokens: Sequ
             elif m.end in token_at and text[m.end] not in ontology.function_words:
                 following, _, _ = token_at[m.end]
                 tag, _ = word_info(following)
-                if tag is None and following not in ontology.title_words:
+                single_name_char = len(following) == 1 and tag not in NON_NAME_TAGS  # 雷鸣|远|表示
+                if (tag is None or single_name_char) and following not in ontology.title_words:
                     m = Candidate(m.start, m.end + 1, m.type, m.source, m.score, m.tier)
         out.append(m)
     return out

@@ -20,6 +20,7 @@ from spacy.tokens import Doc, SpanGroup
 
 from kg.recognise.ner_decode import bio_spans, marginals, viterbi
 from kg.recognise.ner_features import extract, layout
+from kg.recognise.ner_index import KeyIndex
 from kg.recognise.ner_lexicon import Lexicon
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "ner"
@@ -44,6 +45,7 @@ class NerModel:
     def __init__(self, keys: np.ndarray, weights: np.ndarray, transitions: np.ndarray,
                  lexicon: Lexicon, meta: dict):
         self.keys = keys
+        self._index = KeyIndex(keys)
         self.weights = np.vstack([weights, np.zeros((1, weights.shape[1]), weights.dtype)])
         self.transitions = transitions
         self.lexicon = lexicon
@@ -106,9 +108,7 @@ class NerModel:
         return bio_spans(path, chosen, lengths, self.labels)
 
     def _emissions(self, keys: np.ndarray) -> np.ndarray:
-        index = np.searchsorted(self.keys, keys)
-        index[index == len(self.keys)] = 0
-        index[self.keys[index] != keys] = len(self.keys)
+        index = self._index.rows(keys)
         total = self.weights[index[:, 0]].astype(np.float32)
         for column in range(1, index.shape[1]):
             total += self.weights[index[:, column]]

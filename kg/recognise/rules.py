@@ -38,7 +38,7 @@ class Candidate:
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 # jieba dictionary tags that never start or continue a name: verbs, prepositions, adverbs,
 # conjunctions, particles, pronouns, numerals, measure words, locality and time words, idioms.
-_NON_NAME_TAGS = frozenset({"v", "p", "d", "c", "u", "r", "m", "q", "f", "t", "i", "ad", "vd", "uj", "ul", "ug", "uz", "uv"})
+NON_NAME_TAGS = frozenset({"v", "p", "d", "c", "u", "r", "m", "q", "f", "t", "i", "ad", "vd", "uj", "ul", "ug", "uz", "uv"})
 _PROPER_TAGS = frozenset({"nr", "nrt", "nrfg", "nt", "nz", "ns", "j", "eng"})
 RARE = 20  # a dictionary word seen fewer times than this is treated like an unknown word
 COMMON = 1000  # a common noun this frequent is no brand and no company short form
@@ -61,7 +61,7 @@ _MODEL = re.compile(
     r"(?:[ ](?:[A-Z][A-Za-z0-9\-]*|\d+[A-Za-z0-9\-]*|[a-z]+\d+[A-Za-z0-9]*))*"
     r"\+?"
 )
-_TRAILING_DIGITS = re.compile(r"(?<![A-Za-z0-9.])\d+[A-Za-z0-9]*\+?(?![\d.%])")
+_TRAILING_DIGITS = re.compile(r"(?<![A-Za-z0-9.])\d+[A-Za-z0-9]*\+?(?![\d.%年月日号天个万亿千百元台辆岁])")
 _QUOTED = re.compile(r"[“「]([^“”「」,，。；;！!？?:：\s]{2,14})[”」]")
 _SERIES = "系列"
 
@@ -105,7 +105,7 @@ class Rules:
         if not _HAN.match(word):
             return False
         tag, freq = word_info(word)
-        return not (tag in _NON_NAME_TAGS and freq >= RARE)
+        return not (tag in NON_NAME_TAGS and freq >= RARE)
 
     def candidates(self, text: str, tokens: Sequence[Token],
                    blocked: Iterable[tuple[int, int]] = ()) -> list[Candidate]:

@@ -1,0 +1,122 @@
+"""Recognition: rules, dictionaries and mention selection, on sentences written for the tests."""
+
+import pytest
+
+from kg.model import Document
+from kg.pipeline import Extractor, Settings
+from kg.recognise.lexicon import DictionaryError, Lexicon, LexiconEntry, read_dictionary
+from kg.recognise.mentions import select, short_forms
+from kg.recognise.rules import Candidate
+
+
+def mentions(extractor, text):
+    return {(m.text, m.type) for m in extractor(Document("t", text)).mentions}
+
+
+@pytest.fixture(scope="module")
+def rules_only(ontology):
+    return Extractor(Settings(use_model=False), ontology=ontology)
+
+
+@pytest.mark.parametrize("sentence, name", [
+    ("华为Mate 70 Pro+正式开售。", "华为Mate 70 Pro+"),
+    ("新款Redmi Note 14系列售价1099元起。", "Redmi Note 14系列"),
+    ("该车搭载骁龙8295，续航提升。", "骁龙8295"),
+    ("荣耀Magic V3折叠屏手机发布。", "荣耀Magic V3"),
+])
+def test_model_names_are_products_with_their_brand_word(rules_only, sentence, name):
+    assert (name, "Product") in mentions(rules_only, sentence)
+
+
+def test_numbers_glued_to_common_words_are_no_products(rules_only):
+    found = {t for t, _ in mentions(rules_only, "平台普通用户3年增长。超过5亿人使用。")}
+    assert not any(ch.isdigit() for name in found for ch in name)
+
+
+@pytest.mark.parametrize("sentence, name, cls", [
+    ("深圳市汇川技术股份有限公司发布公告。", "深圳市汇川技术股份有限公司", "Company"),
+    ("问界汽车在重庆两江工厂下线。", "重庆两江工厂", "Facility"),
+    ("海尔智家大家电业务增长明显。", "海尔智家大家电业务", "BusinessUnit"),
+    ("小鹏汽车发布端到端智驾大模型。", "端到端智驾大模型", "Technology"),
+])
+def test_class_suffixes_name_the_class_and_words_bound_the_name(rules_only, sentence, name, cls):
+    assert (name, cls) in mentions(rules_only, sentence)
+
+
+def test_verbs_and_pronouns_never_start_a_suffix_name(rules_only):
+    found = {t for t, _ in mentions(rules_only, "他们开启技术合作。当季本公司营收增长。")}
+    assert not {"开启技术", "当季本公司", "本公司"} & found
+
+
+def test_quoted_term_with_a_class_suffix_is_a_name_but_a_slogan_is_not(rules_only):
+    found = mentions(rules_only, "公司推出“超级充电平台”，并称之为“史上最强产品”。")
+    assert ("超级充电平台", "Technology") in found
+    assert not any(t == "史上最强产品" for t, _ in found)
+
+
+def test_person_after_a_title(rules_only):
+    assert ("雷鸣远", "Person") in mentions(rules_only, "公司董事长雷鸣远表示。")
+
+
+def test_stop_names_are_never_mentions(rules_only):
+    assert not {t for t, _ in mentions(rules_only, "公司以人民币结算。")} & {"公司", "人民币"}
+
+
+def test_a_short_form_is_found_after_its_long_form(ontology):
+    assert short_forms("星辰汽车", "Company", ontology) == ["星辰"]
+    assert short_forms("生态科技", "Company", ontology) == []  # 生态 is a common word
+    extractor = Extractor(Settings(use_model=False), ontology=ontology)
+    extractor.lexicon.add(LexiconEntry("星辰汽车", "Company"))
+    found = extractor(Document("t", "星辰汽车发布新车。星辰表示将扩产。")).mentions
+    assert [(m.text, m.source) for m in found if m.text == "星辰"] == [("星辰", "short-form")]
+
+
+def test_a_name_found_once_is_found_everywhere_in_the_document(rules_only):
+    found = rules_only(Document("t", "问界M9上市。车主评价问界M9舒适。")).mentions
+    assert [m.text for m in found].count("问界M9") == 2
+
+
+def test_user_dictionary_forces_a_name_whole_and_wins(tmp_path, ontology):
+    path = tmp_path / "names.tsv"
+    path.write_text("name\tclass\taliases\n星河动力科技\tCompany\t星河动力|Galactic Energy\n", encoding="utf-8")
+    extractor = Extractor(Settings(dictionaries=(str(path),), use_model=False), ontology=ontology)
+    found = mentions(extractor, "星河动力科技发射火箭，Galactic Energy表示成功。")
+    assert ("星河动力科技", "Company") in found and ("Galactic Energy", "Company") in found
+
+
+def test_a_bad_dictionary_line_names_the_file_and_line(tmp_path):
+    path = tmp_path / "bad.tsv"
+    path.write_text("星河动力\n", encoding="utf-8")
+    with pytest.raises(DictionaryError, match="bad.tsv:1"):
+        read_dictionary(path)
+
+
+def test_dictionary_matches_latin_names_only_at_word_boundaries():
+    lexicon = Lexicon([LexiconEntry("NIO", "Company")])
+    assert [(s, e) for s, e, _ in lexicon.find("UNION和NIO")] == [(6, 9)]
+
+
+def test_dictionary_round_trips_through_bytes():
+    lexicon = Lexicon([LexiconEntry("宁德时代", "Company", ("CATL",))])
+    again = Lexicon.from_bytes(lexicon.to_bytes())
+    assert [e.name for _, _, e in again.find("CATL发布")] == ["宁德时代"]
+
+
+def test_selection_prefers_the_user_dictionary_then_the_longest_span():
+    chosen = select([Candidate(0, 4, "Company", "ner", 0.7, 1), Candidate(0, 2, "Company", "lexicon", 1.0, 2),
+                     Candidate(0, 8, "Company", "rule:suffix", 0.8, 2), Candidate(0, 3, "Brand", "dictionary", 1.0, 3)])
+    assert [(c.start, c.end, c.source) for c in chosen] == [(0, 3, "dictionary")]
+    chosen = select([Candidate(0, 2, "Company", "lexicon", 1.0, 2), Candidate(0, 8, "Company", "rule:suffix", 0.8, 2)])
+    assert [(c.start, c.end) for c in chosen] == [(0, 8)]
+
+
+def test_person_name_cut_short_by_the_model_is_completed(extractor):
+    found = mentions(extractor, "京东由刘强东于1998年在北京创立。")
+    assert ("刘强东", "Person") in found
+
+
+def test_mentions_carry_ontology_classes_and_original_offsets(extractor):
+    text = "寧德時代與理想汽車簽署合作協議。"
+    for m in extractor(Document("t", text)).mentions:
+        assert text[m.start:m.end] == m.text
+        assert m.type in extractor.ontology.classes
