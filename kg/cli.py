@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -48,21 +49,42 @@ def _extractor(settings):
         raise click.UsageError(str(exc)) from None
 
 
+def _run_options(f):
+    f = click.option("--force", is_flag=True,
+                     help="Start over: reprocess documents an earlier run of this OUTPUT already finished.")(f)
+    f = click.option("--scheduler", default="", metavar="ADDRESS",
+                     help="Run on a Dask cluster: tcp://host:8786, or 'local' for a cluster of --workers "
+                          "processes on this machine.")(f)
+    f = click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
+                     help="Worker processes; each loads the models once.")(f)
+    return f
+
+
+def _execution(workers, scheduler):
+    from .corpus import Execution
+    return Execution(workers, scheduler)
+
+
 class _Progress:
-    """Documents/s and failures so far on stderr; silent for one document or with --quiet."""
+    """Documents/s, ETA (when the total is known) and failures so far on stderr."""
 
-    def __init__(self, quiet: bool):
+    def __init__(self, quiet: bool, inputs):
         from tqdm import tqdm
-        self.bar = tqdm(unit="doc", file=sys.stderr, disable=quiet or None, leave=False, dynamic_ncols=True)
-        self.failed = 0
+        from .corpus import count_documents
+        total = None if quiet else count_documents(inputs)
+        self.bar = tqdm(total=total, unit="doc", file=sys.stderr, disable=quiet or None, leave=False,
+                        dynamic_ncols=True)
+        self.failed, self.resumed, self.triples, self.mentions = [], 0, 0, 0
 
-    def __call__(self, result) -> None:
-        from .sources import SourceError
-        if isinstance(result, SourceError):
-            self.failed += 1
-            self.bar.write(f"error: {result}", file=sys.stderr)
+    def __call__(self, outcome) -> None:
+        if outcome.error is not None:
+            self.failed.append(outcome.error)
+            self.bar.write(f"error: {outcome.error}", file=sys.stderr)
+        self.resumed += outcome.skipped
+        self.triples += outcome.triples
+        self.mentions += outcome.mentions
         self.bar.update(1)
-        self.bar.set_postfix(failed=self.failed)
+        self.bar.set_postfix(failed=len(self.failed), resumed=self.resumed, refresh=False)
 
     def close(self):
         self.bar.close()
@@ -92,45 +114,44 @@ def main():
 
 @main.command()
 @_extraction_options
+@_run_options
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Directory to write into.")
-def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, quiet):
+def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, quiet, workers, scheduler, force):
     """Extract triples and mentions, written as each document is done.
 
     \b
     Writes OUTPUT/triples.jsonl (one fact per line: subject, predicate, object, time,
-    evidence with offsets into the original text, confidence, extractor) and
-    OUTPUT/mentions.jsonl ({doc, text, type, start, end}, end exclusive). Triples are not
-    yet resolved or validated: use `kg build` for the checked graph.
+    evidence with offsets into the original text, confidence, extractor),
+    OUTPUT/mentions.jsonl ({doc, text, type, start, end}, end exclusive),
+    OUTPUT/documents.jsonl and OUTPUT/progress.jsonl. Triples are not yet resolved or
+    validated: use `kg build` for the checked graph. Run the same command again after an
+    interruption and it goes on where it stopped (--force starts over).
 
     \b
     Examples:
       kg extract news.txt -o out/
       cat corpus.jsonl | kg extract - -o out/ --dict my-companies.tsv
+      kg extract corpus.jsonl.gz -o out/ --workers 8
+      kg extract corpus/ -o out/ --scheduler tcp://10.0.0.5:8786
     """
-    from .pipeline import extract as run
-    from .sinks.jsonl import MENTIONS, TRIPLES, dump_line
-    from .sources import SourceError
-    extractor = _extractor(_settings(ontology, replace_ontology, dictionaries, no_model))
-    out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
-    progress, failed, counts = _Progress(quiet), [], [0, 0, 0]
-    with open(out / TRIPLES, "w", encoding="utf-8") as triples, open(out / MENTIONS, "w", encoding="utf-8") as mentions:
-        for result in run(inputs, extractor):
-            progress(result)
-            if isinstance(result, SourceError):
-                failed.append(result)
-                continue
-            counts[0] += 1
-            for t in result.triples:
-                dump_line(t.to_dict(), triples)
-            for m in result.mentions:
-                dump_line(m.to_dict(), mentions)
-            counts[1] += len(result.triples)
-            counts[2] += len(result.mentions)
-    progress.close()
+    from .corpus import ResumeError, extract_corpus
+    from .sinks.jsonl import TRIPLES
+    settings = _settings(ontology, replace_ontology, dictionaries, no_model)
+    extractor = _extractor(settings)
+    progress = _Progress(quiet, inputs)
+    try:
+        for outcome in extract_corpus(inputs, output, settings, execution=_execution(workers, scheduler),
+                                      force=force, extractor=extractor):
+            progress(outcome)
+    except ResumeError as exc:
+        raise click.UsageError(str(exc)) from None
+    finally:
+        progress.close()
     if not quiet:
-        click.echo(f"{counts[0]} document(s): {counts[1]} triples, {counts[2]} mentions → {out / TRIPLES}", err=True)
-    _fail_if_partial(failed)
+        done = progress.bar.n - len(progress.failed)
+        click.echo(f"{done} document(s) ({progress.resumed} done before): {progress.triples} triples, "
+                   f"{progress.mentions} mentions → {Path(output) / TRIPLES}", err=True)
+    _fail_if_partial(progress.failed)
 
 
 @main.command()
@@ -146,8 +167,9 @@ def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, 
               help="Also load the graph into Neo4j (user/password/database from NEO4J_USERNAME, "
                    "NEO4J_PASSWORD, NEO4J_DATABASE).")
 @click.option("--strict", is_flag=True, help="Exit with status 1 if any triple was rejected.")
+@_run_options
 def build(inputs, output, ontology, replace_ontology, dictionaries, no_model, quiet, aliases, rdf_formats, base,
-          no_html, neo4j_uri, strict):
+          no_html, neo4j_uri, strict, workers, scheduler, force):
     """Build the validated graph: extract, resolve entities, validate, write every output.
 
     \b
@@ -155,27 +177,37 @@ def build(inputs, output, ontology, replace_ontology, dictionaries, no_model, qu
     with the rule, expected and found), entities.jsonl (one line per resolved entity),
     mentions.jsonl, documents.jsonl, graph.ttl (or --rdf formats), graph.html (open it in
     a browser, no network needed) and report.json (counts per stage, per predicate, per
-    rule, timings).
+    rule, timings). OUTPUT/extracted/ keeps the extraction: an interrupted build run again
+    skips the documents it finished (--force starts over). Above 200,000 valid triples the
+    RDF and the page are skipped (report.json says so); use `kg export` on a bigger machine.
 
     \b
     Examples:
       kg build examples/ -o out/example
+      kg build corpus.jsonl.gz -o out/corpus --workers 8 --no-html
       kg build corpus/ -o out/corpus --rdf ttl --rdf nq --dict companies.tsv
       kg build news.txt -o out/ --ontology ontology/examples/esg.ttl --strict
     """
-    from .outputs import write_outputs
-    from .pipeline import build as run
+    from .corpus import ResumeError
+    from .pipeline import build as run, write_graph_outputs
     from .sinks.rdf import DEFAULT_BASE
     settings = _settings(ontology, replace_ontology, dictionaries, no_model, aliases)
     extractor = _extractor(settings)
-    progress = _Progress(quiet)
-    graph, report = run(inputs, settings, extractor=extractor, on_document=progress)
-    progress.close()
-    summary = report.to_dict()
-    paths = write_outputs(graph, summary, output, extractor.ontology, rdf_formats=tuple(rdf_formats),
-                          base=base or DEFAULT_BASE, html=not no_html)
+    progress = _Progress(quiet, inputs)
+    try:
+        report = run(inputs, output, settings, execution=_execution(workers, scheduler), force=force,
+                     extractor=extractor, on_document=progress)
+    except ResumeError as exc:
+        raise click.UsageError(str(exc)) from None
+    finally:
+        progress.close()
+    graph, summary = write_graph_outputs(output, report, extractor.ontology, rdf_formats=tuple(rdf_formats),
+                                         base=base or DEFAULT_BASE, html=not no_html)
     if neo4j_uri:
         from .sinks.neo4j import Neo4jLoadError, connect, load_graph
+        if graph is None:
+            raise click.ClickException("the graph is too big to load from memory; use "
+                                       f"`kg export {output} -f neo4j-import -o import/`")
         try:
             connection = connect(neo4j_uri)
             with connection.driver:
@@ -191,11 +223,12 @@ def build(inputs, output, ontology, replace_ontology, dictionaries, no_model, qu
         click.echo(f"{counts['documents']} document(s): {counts['entities']} entities, {counts['triples']} triples "
                    f"valid, {counts['rejected']} rejected" + (f" ({', '.join(f'{k}: {v}' for k, v in rules.items())})"
                                                               if rules else ""), err=True)
-        click.echo(f"Results in {output}/: triples.jsonl, entities.jsonl, rejected.jsonl, "
-                   f"{', '.join(Path(paths[f]).name for f in rdf_formats)}"
-                   + (", graph.html" if not no_html else "") + ", report.json", err=True)
+        if "skipped" in summary:
+            click.echo(f"Skipped {', '.join(summary['skipped']['outputs'])}: {summary['skipped']['reason']}", err=True)
+        files = sorted(p.name for p in Path(output).iterdir() if p.is_file())
+        click.echo(f"Results in {output}/: {', '.join(files)}", err=True)
     _fail_if_partial(report.failed)
-    if strict and graph.rejected:
+    if strict and summary["counts"]["rejected"]:
         sys.exit(EXIT_PARTIAL)
 
 
