@@ -129,3 +129,18 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and text[end - 1].isspace():
         end -= 1
     return (start, end) if end > start else None
+
+
+class Coverage:
+    """Which characters of a text some spans cover: overlap tests in O(span), not O(spans)."""
+
+    def __init__(self, length: int, spans=()):
+        self._covered = bytearray(length + 1)
+        for start, end in spans:
+            self.add(start, end)
+
+    def add(self, start: int, end: int) -> None:
+        self._covered[start:end] = b"\x01" * (end - start)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return any(self._covered[start:end])

@@ -10,9 +10,11 @@ Three steps, each a plain function:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from typing import Iterable, Sequence
 
 from ..ontology import Ontology
+from ..text import Coverage
 from .rules import NON_NAME_TAGS, Candidate, Token, is_common_word, word_info
 
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
@@ -27,23 +29,27 @@ def select(candidates: Iterable[Candidate]) -> list[Candidate]:
     (巴黎蓬皮杜艺术中心 over 巴黎), so it competes at the dictionary's tier.
     """
     candidates = list(candidates)
+    dictionary = sorted((c.start, c.end) for c in candidates if c.tier == 2)
+    starts = [s for s, _ in dictionary]
     promoted = []
     for c in candidates:
         if c.tier == 1 and c.score >= CONFIDENT_MODEL_SCORE and any(
-                o.tier == 2 and c.start <= o.start and o.end <= c.end and (o.end - o.start) < (c.end - c.start)
-                for o in candidates):
+                e <= c.end and (e - s) < (c.end - c.start)
+                for s, e in dictionary[bisect_left(starts, c.start):bisect_left(starts, c.end)]):
             c = Candidate(c.start, c.end, c.type, c.source, c.score, 2)
         promoted.append(c)
     kept: list[Candidate] = []
+    taken = Coverage(max((c.end for c in promoted), default=0))
     for c in sorted(promoted, key=lambda c: (-c.tier, -(c.end - c.start), -c.score, c.start)):
-        if all(c.end <= k.start or c.start >= k.end for k in kept):
+        if not taken.overlaps(c.start, c.end):
             kept.append(c)
+            taken.add(c.start, c.end)
     return sorted(kept, key=lambda c: c.start)
 
 
 def propagate(text: str, mentions: Sequence[Candidate], ontology: Ontology) -> list[Candidate]:
     """Add every other occurrence of each found name, and of company short forms."""
-    taken = sorted((m.start, m.end) for m in mentions)
+    taken = Coverage(len(text), ((m.start, m.end) for m in mentions))
     found = list(mentions)
     names: dict[str, Candidate] = {}
     for m in mentions:
@@ -60,11 +66,11 @@ def propagate(text: str, mentions: Sequence[Candidate], ontology: Ontology) -> l
                 continue
             if _LATIN.match(name[-1]) and end < len(text) and _LATIN.match(text[end]):
                 continue
-            if any(start < e and s < end for s, e in taken):
+            if taken.overlaps(start, end):
                 continue
             source = origin.source if origin.source == "short-form" else "propagated"
             found.append(Candidate(start, end, origin.type, source, origin.score * 0.95, origin.tier))
-            taken.append((start, end))
+            taken.add(start, end)
     return sorted(found, key=lambda c: c.start)
 
 
@@ -75,11 +81,12 @@ def complete_person_names(text: str, mentions: Sequence[Candidate], tokens: Sequ
     (刘强东于 → 东于 is no word; 雷军表示 → 表示 is), or is a lone character that is no verb,
     adverb or function word (雷鸣|远|表示)."""
     token_at = {s: (w, s, e) for w, s, e in tokens}
-    covering = {i: (w, s, e) for w, s, e in tokens for i in range(s, e)}
+    starts = [s for _, s, _ in tokens]
     out = []
     for m in mentions:
         if m.type == "Person" and m.end - m.start == 2 and m.end < len(text) and "\u4e00" <= text[m.end] <= "\u9fff":
-            word, start, end = covering.get(m.end - 1, ("", m.start, m.end))
+            index = bisect_right(starts, m.end - 1) - 1
+            word, start, end = tokens[index] if index >= 0 else ("", m.start, m.end)
             if start <= m.start and end == m.end + 1:
                 m = Candidate(m.start, end, m.type, m.source, m.score, m.tier)
             elif m.end in token_at and text[m.end] not in ontology.function_words:

@@ -21,6 +21,7 @@ import jieba
 import jieba.posseg
 
 from ..ontology import Ontology
+from ..text import Coverage
 
 Token = tuple[str, int, int]  # word, start, end
 
@@ -109,21 +110,21 @@ class Rules:
 
     def candidates(self, text: str, tokens: Sequence[Token],
                    blocked: Iterable[tuple[int, int]] = ()) -> list[Candidate]:
-        blocked = list(blocked)
+        blocked = Coverage(len(text), blocked)
         return [*self.product_names(text, tokens, blocked), *self.suffix_names(text, tokens, blocked),
                 *self.quoted_names(text), *_non_overlapping(self.titled_people(tokens))]
 
     # -- product and model names ---------------------------------------------------------
 
     def product_names(self, text: str, tokens: Sequence[Token],
-                      blocked: Sequence[tuple[int, int]]) -> list[Candidate]:
+                      blocked: Coverage) -> list[Candidate]:
         """Latin/digit model names, extended left by an adjacent brand word and right by 系列."""
         ends = {e: w for w, _, e in tokens}
         found = []
         for match in [*_MODEL.finditer(text), *_TRAILING_DIGITS.finditer(text)]:
             start, end = match.span()
             core = match.group()
-            if any(start < e and s < end for s, e in blocked):
+            if blocked.overlaps(start, end):
                 continue
             if core in self.ontology.title_words:
                 continue
@@ -165,7 +166,7 @@ class Rules:
     # -- names ending in a class suffix --------------------------------------------------
 
     def suffix_names(self, text: str, tokens: Sequence[Token],
-                     blocked: Sequence[tuple[int, int]] = ()) -> list[Candidate]:
+                     blocked: Coverage) -> list[Candidate]:
         """…股份有限公司 → Company, …工厂 → Facility: the suffix names the class, tokens the name."""
         found = []
         index_by_end = {e: i for i, (_, _, e) in enumerate(tokens)}
@@ -182,7 +183,7 @@ class Rules:
                 i -= 1
             words = 0
             while (i >= 0 and words < 4 and self.is_name_word(tokens[i][0]) and tokens[i][2] == start
-                   and not any(s <= tokens[i][1] < e for s, e in blocked)):
+                   and not blocked.overlaps(tokens[i][1], tokens[i][1] + 1)):
                 start = tokens[i][1]
                 i -= 1
                 words += 1

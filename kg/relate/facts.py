@@ -16,6 +16,7 @@ triggers (X旗下的Y).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Iterable, Sequence
@@ -73,6 +74,25 @@ class SentenceView:
         return self.text[start:end]
 
 
+@dataclass(frozen=True, slots=True)
+class _TokenSpan:
+    word: str
+    start: int
+    end: int
+
+
+class _Spans:
+    """Items with start/end, sorted once, sliced per sentence by bisection (not a scan per sentence)."""
+
+    def __init__(self, items: Sequence):
+        self.items = sorted(items, key=lambda x: x.start)
+        self.starts = [x.start for x in self.items]
+
+    def inside(self, start: int, end: int) -> list:
+        lo, hi = bisect_left(self.starts, start), bisect_left(self.starts, end)
+        return [x for x in self.items[lo:hi] if x.end <= end]
+
+
 def clauses(text: str, sentence: Sentence) -> list[tuple[int, int]]:
     """Cut at clause punctuation outside brackets and quotes."""
     out, start, depth = [], sentence.start, 0
@@ -107,11 +127,12 @@ class Relater:
         blocked = [(m.start, m.end) for m in mentions] + [(q.start, q.end) for q in quantities]
         hits = self.triggers.find(text, blocked, {t[2] for t in tokens})
         triples: dict[tuple, Triple] = {}
+        spans = _Spans(mentions), _Spans(quantities), _Spans(times), _Spans(hits)
+        token_spans = _Spans([_TokenSpan(*t) for t in tokens])
         for sentence in sentences:
-            inside = lambda items: [x for x in items if sentence.start <= x.start and x.end <= sentence.end]
-            view = SentenceView(sentence, text, inside(mentions), inside(quantities), inside(times),
-                                inside(hits), [t for t in tokens if sentence.start <= t[1] and t[2] <= sentence.end],
-                                clauses(text, sentence), topics.topic(sentence))
+            m, q, t, h = (x.inside(sentence.start, sentence.end) for x in spans)
+            words = [(w.word, w.start, w.end) for w in token_spans.inside(sentence.start, sentence.end)]
+            view = SentenceView(sentence, text, m, q, t, h, words, clauses(text, sentence), topics.topic(sentence))
             for triple in [*self.quantity_facts(document, view), *self.entity_facts(document, view)]:
                 if triple.subject.id == getattr(triple.object, "id", None):
                     continue
@@ -538,7 +559,6 @@ class Relater:
         owners = [m for m in before if self.fits(m.type, predicate.range)][-1:]
         if not owners and view.topic is not None and self._pronoun_between(view, view.clause_of(trigger.start)[0], trigger.start):
             owners = [view.topic]  # 本行旗下…
-        members = self._objects(replace(predicate, range=predicate.domain), predicate, after) if after else []
         members = [m for m in after if self.fits(m.type, predicate.domain)]
         if not owners or not members:
             return []

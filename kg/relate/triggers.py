@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from ..ontology import Ontology, Predicate
+from ..text import Coverage
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +53,11 @@ class TriggerIndex:
         """
         if not len(self._automaton):
             return []
+        covered = Coverage(len(text), blocked)
         hits = []
         for end_index, (word, predicates, negative) in self._automaton.iter(text):
             start, end = end_index - len(word) + 1, end_index + 1
-            if any(start < e and s < end for s, e in blocked):
+            if covered.overlaps(start, end):
                 continue
             if word_ends is not None and end not in word_ends:
                 continue

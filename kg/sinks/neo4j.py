@@ -186,6 +186,7 @@ def load_graph(graph: KnowledgeGraph, driver: neo4j.Driver, *, database: str | N
         with driver.session(database=database) as session:
             for statement in q.SCHEMA:  # schema changes cannot share a transaction with writes
                 session.run(statement).consume()
+            session.run(q.AWAIT_INDEXES).consume()  # else the first batches get (and cache) scan plans
         if replace_docs and rows.documents:
             _delete_documents(driver, database, rows.doc_ids, summary)
         for kind, created_counter, jobs in q.load_plan(rows, batch_size):

@@ -24,6 +24,8 @@ SCHEMA = (
     f"CREATE INDEX measurement_predicate_year IF NOT EXISTS FOR (m:{MEASUREMENT}) ON (m.predicate, m.year)",
 )
 
+AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
+
 
 def merge_documents(rows: Sequence[dict[str, Any]]) -> Query:
     """A document seen only through evidence has no title: keep one a fuller load wrote."""
