@@ -1,7 +1,7 @@
 """The Python entry point: `kg.build` on texts or files, and the graph's writers in one place.
 
 Researchers hold texts in memory (a DataFrame column, a scraped page), so `build` takes raw
-strings, `Document`s and (id, text) pairs next to paths, without temporary files. It runs the
+strings, `Document`s and (id, text) pairs next to paths, with no file per text. It runs the
 same `pipeline.build` as `kg build`: texts travel as the JSON Lines stream that the pipeline
 already reads from standard input, so every input is read, resolved and validated the same way.
 The pipeline streams through a build directory; here that is a temporary one, read back whole.
