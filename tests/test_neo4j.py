@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 from decimal import Decimal
+from pathlib import Path
 
 import neo4j
 import pytest
@@ -234,3 +236,23 @@ def test_bulk_import_csvs_give_the_graph_the_loader_writes(neo4j_driver, neo4j_i
         again = load_graph(graph, imported)  # the same identities: a Bolt load on top merges only
         assert counts(imported) == loaded
         assert again.entities.created == again.relations.created == again.measurements.created == 0
+
+
+def _cookbook_module():
+    path = Path(__file__).resolve().parent.parent / "scripts" / "neo4j_cookbook.py"
+    spec = importlib.util.spec_from_file_location("neo4j_cookbook", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_cookbook_question_answers_on_a_small_graph(neo4j_driver):
+    load_graph(annual_report(), neo4j_driver)
+    load_graph(news(), neo4j_driver)
+    cookbook = _cookbook_module()
+    markdown = cookbook.run_cookbook(neo4j_driver)
+    assert markdown.count("## ") == len(cookbook.COOKBOOK) >= 8
+    assert "| 比亚迪 | 2024 | 777100000000.0 | 元 | 7771亿元 |" in markdown
+    assert "| 王传福 | 任职 | 比亚迪 | 王传福任职比亚迪董事长。 |" in markdown
+    assert '| 刀片电池 | ["汉EV"] |' in markdown
+    assert "_Nothing" not in markdown and markdown.count("_No rows._") == 1  # nothing to review: all 0.9
