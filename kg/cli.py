@@ -364,3 +364,19 @@ def load(build_dir, uri, user, password, database, replace_doc, batch_size):
     except Neo4jLoadError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary.describe())
+
+
+@main.command()
+@click.argument("build_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def stats(build_dir, as_json):
+    """Summarise a built graph: counts by class and predicate, central entities, documents.
+
+    \b
+    Examples:
+      kg stats out/example
+      kg stats out/example --json | jq .predicates
+    """
+    from .analytics import format_summary, summary
+    result = summary(_read_build(build_dir))
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_summary(result))

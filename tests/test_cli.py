@@ -97,3 +97,11 @@ def test_stdin_jsonl_input(tmp_path):
     result = CliRunner().invoke(main, ["extract", "-", "-o", str(tmp_path), "-q"], input=line)
     assert result.exit_code == 0
     assert {t["evidence"]["doc"] for t in lines(tmp_path / "triples.jsonl")} == {"n1"}
+
+
+def test_stats_summarises_a_build_in_text_and_json(article, tmp_path):
+    run("build", article, "-o", tmp_path / "b", "-q", "--no-html")
+    text = run("stats", tmp_path / "b")
+    assert text.exit_code == 0 and "宁德时代" in text.output
+    summary = json.loads(run("stats", tmp_path / "b", "--json").output)
+    assert summary["counts"]["triples"] == len(read_graph(tmp_path / "b").triples)
