@@ -129,7 +129,7 @@ class Rules:
             if core in self.ontology.title_words:
                 continue
             has_letter = any(ch.isalpha() for ch in core)
-            brand = self._brand_before(text, start, ends.get(start), has_letter)
+            brand = self._brand_before(text, start, ends.get(start), has_letter, any(ch.isdigit() for ch in core))
             if not brand and core in self.ontology.stop_names:
                 continue
             if not has_letter and not brand:
@@ -143,7 +143,8 @@ class Rules:
             found.append(Candidate(start, end, "Product", "rule:product", score))
         return _non_overlapping(found)
 
-    def _brand_before(self, text: str, start: int, word: str | None, model_has_letter: bool) -> str:
+    def _brand_before(self, text: str, start: int, word: str | None, model_has_letter: bool,
+                      model_has_digit: bool) -> str:
         """The Han word glued to a model name (小米15, 骁龙8295), without a leading 于/在/的.
 
         A brand is a name-like word (unknown to the dictionary, tagged as a proper noun, or a
@@ -155,8 +156,10 @@ class Rules:
         stripped = False
         while word and word[0] in self.ontology.function_words:
             word, stripped = word[1:], True
-        if not 1 <= len(word) <= 4 or not self.is_name_word(word) or is_common_word(word):
+        if not 1 <= len(word) <= 4 or not self.is_name_word(word):
             return ""
+        if is_common_word(word) and not (model_has_letter and model_has_digit):
+            return ""  # 用户3 is no product, but a common word can brand a model (澎湃S1)
         if len(word) == 1:
             before = text[start - 2] if start >= 2 else ""
             if not model_has_letter or not (stripped or not _HAN.match(before or "a")):

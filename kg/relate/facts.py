@@ -34,6 +34,7 @@ ENUM_SEPARATORS = ("、", "和", "与", "及", "以及", "/", "跟", "同")
 PARTNER_MARKERS = ("与", "和", "同", "跟", "携手", "联合", "联手")
 PASSIVE_MARKERS = ("由", "被")
 OBJECT_MARKERS = ("在", "于", "亮相", "对")  # 在X展出, 完成对X的收购: X is the object
+REFERRING_OPENERS = ("其中", "其")  # a sentence opening so continues the previous sentence's subject
 PRONOUNS = ("该公司", "本公司", "公司", "集团", "其", "该集团", "本行", "该行")
 LOCATION_LAST = {"Location": 1}
 MAX_IMPLICIT_OBJECT = 12
@@ -41,6 +42,7 @@ IMPLICIT_OBJECT_ENDS = frozenset(",;:，；：。！？!?、和及与等)）”"
 
 CONFIDENCE = {
     "clause-subject": 0.9,
+    "previous-sentence": 0.7,
     "sentence-subject": 0.8,
     "topic": 0.65,
     "implicit-object": 0.7,
@@ -63,6 +65,7 @@ class SentenceView:
     clauses: list[tuple[int, int]]
     topic: Candidate | None
     listed: list[Candidate] = field(default_factory=list)  # the last distributive list's subjects
+    previous: Candidate | None = None  # the explicit subject of the previous sentence, same paragraph
 
     def clause_of(self, offset: int) -> tuple[int, int]:
         for start, end in self.clauses:
@@ -129,11 +132,19 @@ class Relater:
         triples: dict[tuple, Triple] = {}
         spans = _Spans(mentions), _Spans(quantities), _Spans(times), _Spans(hits)
         token_spans = _Spans([_TokenSpan(*t) for t in tokens])
+        previous, previous_paragraph = None, -1
         for sentence in sentences:
             m, q, t, h = (x.inside(sentence.start, sentence.end) for x in spans)
             words = [(w.word, w.start, w.end) for w in token_spans.inside(sentence.start, sentence.end)]
-            view = SentenceView(sentence, text, m, q, t, h, words, clauses(text, sentence), topics.topic(sentence))
-            for triple in [*self.quantity_facts(document, view), *self.entity_facts(document, view)]:
+            view = SentenceView(sentence, text, m, q, t, h, words, clauses(text, sentence), topics.topic(sentence),
+                                previous=previous if previous_paragraph == sentence.paragraph else None)
+            found = [*self.quantity_facts(document, view), *self.entity_facts(document, view)]
+            explicit = [f for f in found if f.extractor.endswith(("/clause-subject", "/sentence-subject"))]
+            if explicit:
+                span = next(sp for sp in explicit[0].evidence.spans if sp.role == "subject")
+                previous = next((x for x in m if (x.start, x.end) == (span.start, span.end)), previous)
+            previous_paragraph = sentence.paragraph
+            for triple in found:
                 if triple.subject.id == getattr(triple.object, "id", None):
                     continue
                 known = triples.get(triple.key)
@@ -171,6 +182,9 @@ class Relater:
             opening = self._opening_subject(view, domain)
             if opening is not None and opening.end <= before:
                 return opening, "sentence-subject"
+        opens_with_reference = view.between(view.sentence.start, view.sentence.start + 2) in REFERRING_OPENERS
+        if view.previous is not None and opens_with_reference and self.fits(view.previous.type, domain):
+            return view.previous, "previous-sentence"  # …业务收入328亿元。其中第四季度收入167亿元
         if view.topic is not None and self.fits(view.topic.type, domain):
             return view.topic, "topic"
         return None, ""
@@ -260,7 +274,9 @@ class Relater:
 
     def _governing_trigger(self, view: SentenceView, q: QuantityMatch) -> tuple[TriggerHit | None, Predicate | None]:
         clause_start, clause_end = view.clause_of(q.start)
-        candidates = [t for t in view.triggers if clause_start <= t.start and t.end <= q.start]
+        taken = {t.start for t in view.triggers for other in view.quantities
+                 if other is not q and t.start == other.end}  # 1.98秒零百加速: the trigger is that figure's
+        candidates = [t for t in view.triggers if clause_start <= t.start and t.end <= q.start and t.start not in taken]
         for trigger in reversed(candidates):
             predicate = self._fitting_quantity_predicate(trigger, q.quantity)
             if predicate is not None:
