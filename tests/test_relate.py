@@ -146,3 +146,14 @@ def test_a_user_ontology_predicate_is_extracted_without_code_change():
     triples = facts(extractor, "宁德时代2024年碳排放量为120万吨。")
     [emission] = find(triples, "carbonEmissions", "宁德时代")
     assert (emission.object.value, emission.object.unit) == (Decimal("1200000"), "吨")
+
+
+def test_a_sentence_opening_with_qizhong_continues_the_previous_subject(extractor):
+    text = "吉利汽车发布年报。\n极氪智能科技去年收入500亿元。其中第四季度收入160亿元。"
+    quarter = [t for t in find(facts(extractor, text), "营收") if t.object.value == Decimal("16000000000")]
+    assert quarter and quarter[0].subject.name == "极氪智能科技" and quarter[0].time.normalised.endswith("Q4")
+
+
+def test_a_trigger_right_after_a_figure_is_that_figures(extractor):
+    triples = facts(extractor, "问界M9以4.5秒零百加速、8分钟快充成绩领先。")
+    assert [t.object.raw for t in find(triples, "零百加速")] == ["4.5秒"]
