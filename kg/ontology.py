@@ -59,6 +59,7 @@ class Predicate:
     dimensions: tuple[str, ...] = ()
     negative_triggers: tuple[str, ...] = ()  # 下降, 减少: the figure is a decrease
     object_first_triggers: tuple[str, ...] = ()  # 旗下: X旗下的Y → (Y, partOf, X)
+    context_subject: bool = True  # may the article's topic stand in for a missing subject?
 
     @property
     def is_quantity(self) -> bool:
@@ -191,7 +192,8 @@ def load_ontology(paths: Iterable[str | Path] = (), replace: bool = False) -> On
         onto.predicates[pid] = Predicate(pid, str(node), label, _label(g, node, "en") or pid, kind,
                                          (label, *sorted(set(alts) - {label}, key=lambda s: (-len(s), s))),
                                          domain or ("Entity",), rng or ("Entity",), dims, negatives,
-                                         _strings(g, node, ZHKG.objectFirstTrigger))
+                                         _strings(g, node, ZHKG.objectFirstTrigger),
+                                         g.value(node, ZHKG.contextSubject) != Literal(False))
     onto.stop_names = frozenset(str(v) for v in g.objects(None, ZHKG.notAnEntity))
     onto.function_words = frozenset(str(v) for v in g.objects(None, ZHKG.functionWord))
     onto.title_words = frozenset(str(v) for v in g.objects(None, ZHKG.titleWord))

@@ -157,3 +157,14 @@ def test_a_sentence_opening_with_qizhong_continues_the_previous_subject(extracto
 def test_a_trigger_right_after_a_figure_is_that_figures(extractor):
     triples = facts(extractor, "问界M9以4.5秒零百加速、8分钟快充成绩领先。")
     assert [t.object.raw for t in find(triples, "零百加速")] == ["4.5秒"]
+
+
+def test_the_topic_never_fills_a_subject_the_ontology_says_must_be_written(extractor):
+    text = "宁德时代发布年报。\n该项目位于德国图林根州。"
+    assert not find(facts(extractor, text), "位于")
+
+
+def test_a_subjectless_clause_takes_the_topic_with_its_unrecognised_objects(extractor):
+    text = "长城汽车发布年报。\n• 技术布局：自研柠檬混动平台，打破国外垄断。"
+    developed = find(facts(extractor, text), "研发", "长城汽车")
+    assert developed and developed[0].inferred

@@ -466,8 +466,10 @@ class Relater:
                 return []
             objects, how_object = [implicit], "implicit-object"
         subject, how = self.subject_for(view, trigger.start, predicate.domain)
-        if subject is None:
-            return []
+        if subject is None or (how == "topic" and not predicate.context_subject):
+            return []  # 位于, 展出: a subject the topic may not fill
+        if how == "topic" and how_object and not self._zero_subject_clause(view, trigger):
+            return []  # a guessed subject with a guessed object, outside a subject-less clause
         subjects = self.enumeration_before(view, subject, predicate.domain) if how == "clause-subject" else [subject]
         return [self._entity_triple(document, view, s, predicate, o, trigger, how, how_object)
                 for s in subjects for o in objects]
@@ -479,6 +481,13 @@ class Relater:
             triple = replace(triple, confidence=round(triple.confidence * CONFIDENCE[how_object], 4),
                              extractor=f"{triple.extractor}+{how_object}")
         return triple
+
+    def _zero_subject_clause(self, view: SentenceView, trigger: TriggerHit) -> bool:
+        """布局澎湃OS、龙晶玻璃 / …,投资华米、紫米: the clause opens with its verb (after at most a
+        time or function words), so its subject is the topic by construction."""
+        clause_start, _ = view.clause_of(trigger.start)
+        return all(w in self.ontology.function_words or any(t.start <= s < t.end for t in view.times)
+                   for w, s, e in view.tokens if clause_start <= s and e <= trigger.start and w.strip(" •·-*"))
 
     def _objects(self, view: SentenceView, predicate: Predicate, after: list[Candidate]) -> list[Candidate]:
         """The first fitting mention after the trigger and the ones listed with it."""
