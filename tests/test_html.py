@@ -134,9 +134,23 @@ def test_classes_get_ontology_colours_and_chinese_legend_labels(graph, ontology)
     assert all(n["color"] in colours for n in data["nodes"])
 
 
+def linked(entities: list[Entity]) -> KnowledgeGraph:
+    """A graph whose entities are chained by 合作 facts: the page draws entities that facts are about."""
+    facts = [Triple(a, PredicateRef("partnerOf", "合作"), b, Evidence("d", "甲与乙合作。", 0, 6))
+             for a, b in zip(entities, entities[1:])]
+    return KnowledgeGraph({e.id: e for e in entities}, facts)
+
+
+def test_entities_no_fact_is_about_are_not_drawn(ontology):
+    lonely = Entity.named("孤立公司", "Company")
+    pair = [Entity.named("甲公司", "Company"), Entity.named("乙公司", "Company")]
+    graph = linked(pair)
+    graph.entities[lonely.id] = lonely
+    assert {n["name"] for n in page_data(graph, ontology)["nodes"]} == {"甲公司", "乙公司"}
+
+
 def test_classes_missing_from_the_ontology_are_drawn_grey_under_their_own_name(ontology):
-    thing = Entity.named("某物", "Gadget")
-    data = page_data(KnowledgeGraph({thing.id: thing}), ontology)
+    data = page_data(linked([Entity.named("某物", "Gadget"), Entity.named("另一物", "Gadget")]), ontology)
     assert data["classes"] == [{"name": "Gadget", "label": "Gadget", "color": UNKNOWN_COLOUR}]
 
 
@@ -147,7 +161,7 @@ def test_an_empty_graph_still_writes_a_page(ontology, tmp_path):
 
 def test_large_graphs_are_flagged_so_the_page_freezes_the_layout(ontology):
     entities = [Entity.named(f"公司{i}", "Company") for i in range(LARGE_GRAPH_NODES + 1)]
-    assert page_data(KnowledgeGraph({e.id: e for e in entities}), ontology)["large"]
+    assert page_data(linked(entities), ontology)["large"]
 
 
 # ---- the page in headless Chromium ----

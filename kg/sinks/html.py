@@ -91,12 +91,13 @@ def _quantity_row(index: int, triple: Triple) -> dict[str, Any]:
 
 
 def _entities(graph: KnowledgeGraph) -> dict[str, Entity]:
-    """Every entity the page draws: the graph's own plus any only named inside a triple."""
-    out = dict(graph.entities)
+    """The entities the page draws: those some valid triple is about. An entity that was only
+    mentioned would be an isolated dot; entities.jsonl lists it."""
+    out: dict[str, Entity] = {}
     for t in graph.triples:
-        out.setdefault(t.subject.id, t.subject)
-        if isinstance(t.object, Entity):
-            out.setdefault(t.object.id, t.object)
+        for e in (t.subject, t.object):
+            if isinstance(e, Entity):
+                out.setdefault(e.id, graph.entities.get(e.id, e))
     return out
 
 
