@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from time import perf_counter
 
 import click
 
@@ -74,15 +75,19 @@ class _Progress:
         total = None if quiet else count_documents(inputs)
         self.bar = tqdm(total=total, unit="doc", file=sys.stderr, disable=quiet or None, leave=False,
                         dynamic_ncols=True)
-        self.failed, self.resumed, self.triples, self.mentions = [], 0, 0, 0
+        self.failed, self.documents, self.resumed, self.triples, self.mentions, self.chars = [], 0, 0, 0, 0, 0
+        self.started = perf_counter()
 
     def __call__(self, outcome) -> None:
         if outcome.error is not None:
             self.failed.append(outcome.error)
             self.bar.write(f"error: {outcome.error}", file=sys.stderr)
+        else:
+            self.documents += 1
         self.resumed += outcome.skipped
         self.triples += outcome.triples
         self.mentions += outcome.mentions
+        self.chars += 0 if outcome.skipped else outcome.chars
         self.bar.update(1)
         self.bar.set_postfix(failed=len(self.failed), resumed=self.resumed, refresh=False)
 
@@ -148,9 +153,10 @@ def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, 
     finally:
         progress.close()
     if not quiet:
-        done = progress.bar.n - len(progress.failed)
-        click.echo(f"{done} document(s) ({progress.resumed} done before): {progress.triples} triples, "
-                   f"{progress.mentions} mentions → {Path(output) / TRIPLES}", err=True)
+        seconds = max(perf_counter() - progress.started, 1e-9)
+        click.echo(f"{progress.documents} document(s) ({progress.resumed} done before): {progress.triples} triples, "
+                   f"{progress.mentions} mentions, {progress.chars / seconds:,.0f} chars/s → "
+                   f"{Path(output) / TRIPLES}", err=True)
     _fail_if_partial(progress.failed)
 
 

@@ -9,6 +9,7 @@ it, so a restart cuts off whatever was half-written after the last entry and goe
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from collections import deque
@@ -98,14 +99,13 @@ def count_documents(inputs: Iterable[str | Path]) -> int | None:
 
 
 def _count_lines(path: Path) -> int:
-    import gzip
     with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as data:
         return sum(1 for line in data if line.strip())
 
 
 @contextmanager
 def _submitter(settings: Settings, execution: Execution,
-               extractor: Extractor | None) -> Iterator[tuple[Callable[[Document], Future], int]]:
+               extractor: Callable[[Document], DocumentResult] | None) -> Iterator[tuple[Callable[[Document], Future], int]]:
     """A function that starts one document's extraction, and how many may be in flight."""
     if execution.scheduler:
         with _dask_client(execution) as client:
@@ -237,7 +237,7 @@ def _sync(stream) -> None:
 
 def extract_corpus(inputs: Iterable[str | Path], directory: str | Path, settings: Settings = Settings(), *,
                    execution: Execution = Execution(), force: bool = False, stdin=None,
-                   extractor: Extractor | None = None) -> Iterator[Outcome]:
+                   extractor: Callable[[Document], DocumentResult] | None = None) -> Iterator[Outcome]:
     """Extract every input into `directory`, skipping documents an earlier run finished.
 
     Yields one Outcome per input as its results are written (read and extraction errors
