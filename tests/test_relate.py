@@ -168,3 +168,9 @@ def test_a_subjectless_clause_takes_the_topic_with_its_unrecognised_objects(extr
     text = "长城汽车发布年报。\n• 技术布局：自研柠檬混动平台，打破国外垄断。"
     developed = find(facts(extractor, text), "研发", "长城汽车")
     assert developed and developed[0].inferred
+
+
+def test_a_figure_before_the_noun_that_names_it(extractor):
+    triples = facts(extractor, "目前3.5亿HarmonyOS用户构成了生态基础。")
+    users = find(triples, "用户数", "HarmonyOS")
+    assert users and users[0].object.value == Decimal("350000000")

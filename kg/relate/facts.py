@@ -38,6 +38,7 @@ REFERRING_OPENERS = ("其中", "其")  # a sentence opening so continues the pre
 PRONOUNS = ("该公司", "本公司", "公司", "集团", "其", "该集团", "本行", "该行")
 LOCATION_LAST = {"Location": 1}
 MAX_IMPLICIT_OBJECT = 12
+TRIGGER_AFTER_FIGURE = 8  # 4.2亿MIUI用户, 2.1亿智能设备: the figure modifies the noun that names it
 IMPLICIT_OBJECT_ENDS = frozenset(",;:，；：。！？!?、和及与等)）”")
 
 CONFIDENCE = {
@@ -281,12 +282,19 @@ class Relater:
             predicate = self._fitting_quantity_predicate(trigger, q.quantity)
             if predicate is not None:
                 return trigger, predicate
-        after = [t for t in view.triggers if q.end <= t.start <= q.end + 2 and t.end <= clause_end]
+        after = [t for t in view.triggers if q.end <= t.start <= q.end + TRIGGER_AFTER_FIGURE and t.end <= clause_end
+                 and self._names_only(view, q.end, t.start)]
         for trigger in after:
             predicate = self._fitting_quantity_predicate(trigger, q.quantity)
             if predicate is not None:
                 return trigger, predicate
         return None, None
+
+    def _names_only(self, view: SentenceView, start: int, end: int) -> bool:
+        """Nothing but names between two offsets: no verb, no punctuation, no function word."""
+        words = [(w, s) for w, s, e in view.tokens if start <= s and e <= end]
+        return sum(len(w) for w, _ in words) == end - start and all(
+            self.rules.is_name_word(w) or any(m.start <= s < m.end for m in view.mentions) for w, s in words)
 
     @staticmethod
     def _fitting_quantity_predicate(trigger: TriggerHit, quantity: Quantity) -> Predicate | None:
@@ -298,9 +306,12 @@ class Relater:
     def _quantity_fact(self, document: Document, view: SentenceView, q: QuantityMatch,
                        trigger: TriggerHit, predicate: Predicate, subject: Candidate | None = None,
                        how: str = "") -> Triple | None:
+        if subject is None and trigger.start > q.start:  # 4.2亿MIUI用户: the name between figure and noun
+            subject = next((m for m in view.mentions if q.end <= m.start and m.end <= trigger.start
+                            and self.fits(m.type, predicate.domain)), None)
+            how = "clause-subject"
         if subject is None:
-            floor = None
-            subject, how = self.subject_for(view, min(trigger.start, q.start), predicate.domain, floor)
+            subject, how = self.subject_for(view, min(trigger.start, q.start), predicate.domain)
         if subject is None:
             return None
         quantity = q.quantity
