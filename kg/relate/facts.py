@@ -38,7 +38,7 @@ REFERRING_OPENERS = ("其中", "其")  # a sentence opening so continues the pre
 PRONOUNS = ("该公司", "本公司", "公司", "集团", "其", "该集团", "本行", "该行")
 LOCATION_LAST = {"Location": 1}
 MAX_IMPLICIT_OBJECT = 12
-TRIGGER_AFTER_FIGURE = 8  # 4.2亿MIUI用户, 2.1亿智能设备: the figure modifies the noun that names it
+TRIGGER_AFTER_FIGURE = 12  # 4.2亿MIUI用户, 2.1亿智能设备: the figure modifies the noun that names it
 IMPLICIT_OBJECT_ENDS = frozenset(",;:，；：。！？!?、和及与等)）”")
 
 CONFIDENCE = {
