@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import socket
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -242,6 +243,7 @@ def _cookbook_module():
     path = Path(__file__).resolve().parent.parent / "scripts" / "neo4j_cookbook.py"
     spec = importlib.util.spec_from_file_location("neo4j_cookbook", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
