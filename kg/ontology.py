@@ -60,6 +60,7 @@ class Predicate:
     negative_triggers: tuple[str, ...] = ()  # 下降, 减少: the figure is a decrease
     object_first_triggers: tuple[str, ...] = ()  # 旗下: X旗下的Y → (Y, partOf, X)
     context_subject: bool = True  # may the article's topic stand in for a missing subject?
+    object_markers: tuple[str, ...] = ()  # 与X合作, 在X展出: the marked mentions are objects
 
     @property
     def is_quantity(self) -> bool:
@@ -193,7 +194,8 @@ def load_ontology(paths: Iterable[str | Path] = (), replace: bool = False) -> On
                                          (label, *sorted(set(alts) - {label}, key=lambda s: (-len(s), s))),
                                          domain or ("Entity",), rng or ("Entity",), dims, negatives,
                                          _strings(g, node, ZHKG.objectFirstTrigger),
-                                         g.value(node, ZHKG.contextSubject) != Literal(False))
+                                         g.value(node, ZHKG.contextSubject) != Literal(False),
+                                         tuple(sorted(_strings(g, node, ZHKG.objectMarker), key=len, reverse=True)))
     onto.stop_names = frozenset(str(v) for v in g.objects(None, ZHKG.notAnEntity))
     onto.function_words = frozenset(str(v) for v in g.objects(None, ZHKG.functionWord))
     onto.title_words = frozenset(str(v) for v in g.objects(None, ZHKG.titleWord))

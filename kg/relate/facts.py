@@ -31,9 +31,8 @@ from .triggers import TriggerHit, TriggerIndex
 
 CLAUSE_BREAKS = frozenset(",;:，；：")
 ENUM_SEPARATORS = ("、", "和", "与", "及", "以及", "/", "跟", "同")
-PARTNER_MARKERS = ("与", "和", "同", "跟", "携手", "联合", "联手")
 PASSIVE_MARKERS = ("由", "被")
-OBJECT_MARKERS = ("在", "于", "亮相", "对")  # 在X展出, 完成对X的收购: X is the object
+MARKER_GAP = 10  # 与长安汽车、吉利等车企达成换电合作: what may stand between the marked list and the trigger
 REFERRING_OPENERS = ("其中", "其")  # a sentence opening so continues the previous sentence's subject
 PRONOUNS = ("该公司", "本公司", "公司", "集团", "其", "该集团", "本行", "该行")
 LOCATION_LAST = {"Location": 1}
@@ -466,7 +465,7 @@ class Relater:
         passive = self._passive_agent(view, trigger, predicate, before)
         if passive is not None:
             return passive_facts if (passive_facts := self._passive(document, view, trigger, predicate, passive)) else []
-        marked = self._marker_before(view, trigger, before)
+        marked = self._marker_before(view, trigger, predicate, before)
         if marked is not None:
             return self._marked(document, view, trigger, predicate, marked)
         objects = self._objects(view, predicate, after)
@@ -558,28 +557,25 @@ class Relater:
         return [replace(self._entity_triple(document, view, agent, predicate, o, trigger, "clause-subject"),
                         inferred=how == "topic") for o in objects]
 
-    def _marker_before(self, view: SentenceView, trigger: TriggerHit,
+    def _marker_before(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate,
                        before: list[Candidate]) -> tuple[str, list[Candidate]] | None:
-        """与X合作 / 在X展出 / 对X的收购: the marker word and the mentions it governs.
-
-        In 长安汽车与华为、宁德时代合作 the marker sits inside the list: what follows it are the
-        objects, what precedes it the subject.
-        """
-        if not before:
+        """与X合作 / 在X展出 / 为X供应 / 对X的收购: the predicate's object marker and the mentions it
+        governs. In 长安汽车与华为、宁德时代合作 the marker sits inside the list: what follows it are
+        the objects, what precedes it the subject."""
+        if not before or not predicate.object_markers:
             return None
         last = before[-1]
-        if view.between(last.end, trigger.start).strip(" 的了共同战略") not in ("", "达成", "展开", "开展", "进行", "签署"):
+        gap = view.between(last.end, trigger.start)
+        if len(gap) > MARKER_GAP or CLAUSE_BREAKS.intersection(gap):
             return None
         group = self.enumeration_before(view, last, ("Entity",))
         for i in range(1, len(group)):
-            gap = view.between(group[i - 1].end, group[i].start).strip()
-            if gap in PARTNER_MARKERS:
-                return gap, group[i:]
+            between = view.between(group[i - 1].end, group[i].start).strip()
+            if between in predicate.object_markers:
+                return between, group[i:]
         prefix = view.between(max(view.clause_of(trigger.start)[0], group[0].start - 2), group[0].start)
-        for marker in (*PARTNER_MARKERS, *OBJECT_MARKERS):
-            if prefix.endswith(marker):
-                return marker, group
-        return None
+        marker = next((m for m in predicate.object_markers if prefix.endswith(m)), None)
+        return (marker, group) if marker else None
 
     def _marked(self, document, view, trigger, predicate, marked: tuple[str, list[Candidate]]) -> list[Triple]:
         """The marked mentions are objects; the subject comes before the marker."""
