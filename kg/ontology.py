@@ -61,6 +61,8 @@ class Predicate:
     object_first_triggers: tuple[str, ...] = ()  # 旗下: X旗下的Y → (Y, partOf, X)
     context_subject: bool = True  # may the article's topic stand in for a missing subject?
     object_markers: tuple[str, ...] = ()  # 与X合作, 在X展出: the marked mentions are objects
+    bracketed_figure: bool = False  # 385亿元(+8.5%): the bracketed figure is this predicate's
+    implied_after: tuple[str, ...] = ()  # 云计算业务385亿元: classes whose bare figure states it
 
     @property
     def is_quantity(self) -> bool:
@@ -195,7 +197,9 @@ def load_ontology(paths: Iterable[str | Path] = (), replace: bool = False) -> On
                                          domain or ("Entity",), rng or ("Entity",), dims, negatives,
                                          _strings(g, node, ZHKG.objectFirstTrigger),
                                          g.value(node, ZHKG.contextSubject) != Literal(False),
-                                         tuple(sorted(_strings(g, node, ZHKG.objectMarker), key=len, reverse=True)))
+                                         tuple(sorted(_strings(g, node, ZHKG.objectMarker), key=len, reverse=True)),
+                                         g.value(node, ZHKG.bracketedFigure) == Literal(True),
+                                         tuple(_local(c) for c in g.objects(node, ZHKG.impliedAfter)))
     onto.stop_names = frozenset(str(v) for v in g.objects(None, ZHKG.notAnEntity))
     onto.function_words = frozenset(str(v) for v in g.objects(None, ZHKG.functionWord))
     onto.title_words = frozenset(str(v) for v in g.objects(None, ZHKG.titleWord))

@@ -19,7 +19,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from ..model import Document, Entity, Evidence, PredicateRef, Quantity, Sentence, Span, TimeQualifier, Triple
 from ..ontology import Ontology, Predicate
@@ -46,8 +46,7 @@ CONFIDENCE = {
     "sentence-subject": 0.8,
     "topic": 0.65,
     "implicit-object": 0.7,
-    "segment-revenue": 0.6,
-    "bracket-growth": 0.75,
+    "implied": 0.6,
 }
 
 
@@ -75,6 +74,14 @@ class SentenceView:
 
     def between(self, start: int, end: int) -> str:
         return self.text[start:end]
+
+
+class _Made(NamedTuple):
+    """A fact just made, with the mention that is its subject and how that subject was found."""
+
+    triple: Triple
+    subject: Candidate
+    how: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,18 +248,16 @@ class Relater:
         for group in self._distributive_groups(view, quantities):
             out.extend(self._distributive(document, view, group))
             done.update(q.start for q in group)
-        last_fact: Triple | None = None
+        last: _Made | None = None
         for q in quantities:
             if q.start in done:
                 continue
             trigger, predicate = self._governing_trigger(view, q)
-            if predicate is None:
-                fact = self._implicit_quantity_fact(document, view, q, last_fact)
-            else:
-                fact = self._quantity_fact(document, view, q, trigger, predicate)
-            if fact is not None:
-                out.append(fact)
-                last_fact = fact
+            made = self._implicit_quantity_fact(document, view, q, last) if predicate is None \
+                else self._quantity_fact(document, view, q, trigger, predicate)
+            if made is not None:
+                out.append(made.triple)
+                last = made
         return out
 
     def _apply_changes(self, view: SentenceView) -> list[QuantityMatch]:
@@ -304,7 +309,7 @@ class Relater:
 
     def _quantity_fact(self, document: Document, view: SentenceView, q: QuantityMatch,
                        trigger: TriggerHit, predicate: Predicate, subject: Candidate | None = None,
-                       how: str = "") -> Triple | None:
+                       how: str = "") -> _Made | None:
         if subject is None and trigger.start > q.start:  # 4.2亿MIUI用户: the name between figure and noun
             subject = next((m for m in view.mentions if q.end <= m.start and m.end <= trigger.start
                             and self.fits(m.type, predicate.domain)), None)
@@ -317,10 +322,9 @@ class Relater:
         if trigger.negative and quantity.value > 0:
             quantity = replace(quantity, value=-quantity.value,
                                upper=-quantity.upper if quantity.upper is not None else None)
-        raw = document.text[q.start:q.end]
-        quantity = replace(quantity, raw=raw)
-        return self._triple(document, view, subject, predicate, quantity, q.start, q.end, trigger, how,
-                            self.time_for(view, q.start))
+        quantity = replace(quantity, raw=document.text[q.start:q.end])
+        return _Made(self._triple(document, view, subject, predicate, quantity, q.start, q.end, trigger, how,
+                                  self.time_for(view, q.start)), subject, how)
 
     def _triple(self, document: Document, view: SentenceView, subject: Candidate, predicate: Predicate,
                 obj: Entity | Quantity, obj_start: int, obj_end: int, trigger: TriggerHit | None, how: str,
@@ -339,25 +343,23 @@ class Relater:
                       extractor or f"{kind}-trigger/{how}", inferred)
 
     def _implicit_quantity_fact(self, document: Document, view: SentenceView, q: QuantityMatch,
-                                last: Triple | None) -> Triple | None:
-        """Figures without a trigger: a bracketed growth rate, or a segment's revenue."""
-        before = view.between(max(view.sentence.start, q.start - 2), q.start)
-        growth = self.ontology.predicates.get("growthRate")
-        if growth and last is not None and q.quantity.dimension in growth.dimensions and before.endswith(("(", "(+")):
-            subject_span = next(sp for sp in last.evidence.spans if sp.role == "object")
-            subject = Candidate(subject_span.start, subject_span.end, last.subject.type, "context", 1.0)
-            owner = next((m for m in view.mentions if last.subject.name == view.text[m.start:m.end]), None)
-            if owner is None:
-                return None
-            return self._triple(document, view, owner, growth, replace(q.quantity, raw=document.text[q.start:q.end]),
-                                q.start, q.end, None, "bracket-growth", last.time) if subject else None
-        revenue = self.ontology.predicates.get("revenue")
-        segment = next((m for m in reversed(view.mentions) if m.end <= q.start), None)
-        if revenue and segment is not None and segment.type == "BusinessUnit" \
-                and q.quantity.dimension in revenue.dimensions and q.start - segment.end <= 2:
-            return self._triple(document, view, segment, revenue,
-                                replace(q.quantity, raw=document.text[q.start:q.end]), q.start, q.end, None,
-                                "segment-revenue", self.time_for(view, q.start))
+                                last: _Made | None) -> _Made | None:
+        """Figures without a trigger, as the ontology allows: a bracketed figure after another
+        fact's figure (385亿元(+8.5%)), or a bare figure right after a name (云计算业务385亿元)."""
+        quantity = replace(q.quantity, raw=document.text[q.start:q.end])
+        bracketed = view.between(max(view.sentence.start, q.start - 2), q.start).endswith(("(", "(+"))
+        named = next((m for m in reversed(view.mentions) if m.end <= q.start), None)
+        for predicate in self.ontology.predicates.values():
+            if quantity.dimension not in predicate.dimensions:
+                continue
+            if predicate.bracketed_figure and bracketed and last is not None and self.fits(last.subject.type, predicate.domain):
+                triple = self._triple(document, view, last.subject, predicate, quantity, q.start, q.end, None,
+                                      last.how, last.triple.time, extractor=f"quantity-bracket/{last.how}")
+                return _Made(triple, last.subject, last.how)
+            if named is not None and named.type in predicate.implied_after and q.start - named.end <= 2:
+                triple = self._triple(document, view, named, predicate, quantity, q.start, q.end, None,
+                                      "implied", self.time_for(view, q.start))
+                return _Made(triple, named, "implied")
         return None
 
     def _distributive_groups(self, view: SentenceView, quantities: list[QuantityMatch]) -> list[list[QuantityMatch]]:
@@ -390,9 +392,11 @@ class Relater:
             subject, how = self.subject_for(view, trigger.start, predicate.domain)
             if subject is None:
                 return []
-            return [t for q in group if (t := self._quantity_fact(document, view, q, trigger, predicate, subject, how))]
-        return [t for subject, q in zip(subjects, group)
-                if (t := self._quantity_fact(document, view, q, trigger, predicate, subject, "clause-subject"))]
+            made = [self._quantity_fact(document, view, q, trigger, predicate, subject, how) for q in group]
+        else:
+            made = [self._quantity_fact(document, view, q, trigger, predicate, subject, "clause-subject")
+                    for subject, q in zip(subjects, group)]
+        return [m.triple for m in made if m is not None]
 
     def _listed_subjects(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate, count: int) -> list[Candidate]:
         """The list before the trigger: recognised mentions, or plain nouns split at 、/和."""
