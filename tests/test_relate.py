@@ -174,3 +174,8 @@ def test_a_figure_before_the_noun_that_names_it(extractor):
     triples = facts(extractor, "目前3.5亿HarmonyOS用户构成了生态基础。")
     users = find(triples, "用户数", "HarmonyOS")
     assert users and users[0].object.value == Decimal("350000000")
+
+
+def test_a_relative_clause_relates_the_noun_it_modifies(extractor):
+    triples = facts(extractor, "位于泰国罗勇府的星河泰国工厂已投产。")
+    assert [(t.subject.name, t.object.name) for t in find(triples, "位于")] == [("星河泰国工厂", "泰国罗勇府")]

@@ -480,6 +480,9 @@ class Relater:
                 return []
             objects, how_object = [implicit], "implicit-object"
         subject, how = self.subject_for(view, trigger.start, predicate.domain)
+        modified = self._modified_after(view, objects[-1], predicate) if how != "clause-subject" else None
+        if modified is not None:
+            subject, how = modified, "clause-subject"  # 位于泰国罗勇府的比亚迪工厂: the 的 phrase's head
         if subject is None or (how == "topic" and not predicate.context_subject):
             return []  # 位于, 展出: a subject the topic may not fill
         if how == "topic" and how_object and not self._zero_subject_clause(view, trigger):
@@ -495,6 +498,13 @@ class Relater:
             triple = replace(triple, confidence=round(triple.confidence * CONFIDENCE[how_object], 4),
                              extractor=f"{triple.extractor}+{how_object}")
         return triple
+
+    def _modified_after(self, view: SentenceView, last_object: Candidate, predicate: Predicate) -> Candidate | None:
+        """X的Y after the objects: the relation clause modifies Y, which is its subject."""
+        if view.between(last_object.end, last_object.end + 1) != "的":
+            return None
+        return next((m for m in view.mentions if m.start == last_object.end + 1
+                     and self.fits(m.type, predicate.domain)), None)
 
     def _zero_subject_clause(self, view: SentenceView, trigger: TriggerHit) -> bool:
         """布局澎湃OS、龙晶玻璃 / …,投资华米、紫米: the clause opens with its verb (after at most a
@@ -518,7 +528,7 @@ class Relater:
 
     def _implicit_object(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate) -> Candidate | None:
         """搭载磁吸式可拆卸镜头: the noun phrase after the trigger, for product/technology ranges."""
-        kinds = [c for c in ("Product", "Technology") if c in predicate.range]
+        kinds = [c for c in ("Product", "Technology", "Location") if c in predicate.range]
         if not kinds:
             return None
         _, clause_end = view.clause_of(trigger.start)
@@ -536,7 +546,8 @@ class Relater:
             return None
         name = view.between(start, end)
         following = view.between(end, end + 1)
-        if following and following not in IMPLICIT_OBJECT_ENDS:
+        place_modifier = kinds[0] == "Location" and following == "的"  # 位于泰国罗勇府的工厂
+        if following and following not in IMPLICIT_OBJECT_ENDS and not place_modifier:
             return None  # 研发人员超过1万人: the phrase runs on into a verb, it is no name
         if name in self.ontology.stop_names or is_common_word(name) or not re.search(r"[\u4e00-\u9fffA-Za-z]", name):
             return None
