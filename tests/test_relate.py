@@ -179,3 +179,9 @@ def test_a_figure_before_the_noun_that_names_it(extractor):
 def test_a_relative_clause_relates_the_noun_it_modifies(extractor):
     triples = facts(extractor, "位于泰国罗勇府的星河泰国工厂已投产。")
     assert [(t.subject.name, t.object.name) for t in find(triples, "位于")] == [("星河泰国工厂", "泰国罗勇府")]
+
+
+def test_a_later_clause_takes_the_subject_the_sentence_stated(extractor):
+    text = "星河集团发布年报。\n位于越南北宁省的星河越南工厂已于6月投产，规划年产能30万台。"
+    capacity = find(facts(extractor, text), "产能")
+    assert capacity and capacity[0].subject.name == "星河越南工厂" and not capacity[0].inferred

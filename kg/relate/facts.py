@@ -65,6 +65,7 @@ class SentenceView:
     topic: Candidate | None
     listed: list[Candidate] = field(default_factory=list)  # the last distributive list's subjects
     previous: Candidate | None = None  # the explicit subject of the previous sentence, same paragraph
+    stated: Candidate | None = None  # the explicit subject of this sentence's first relation
 
     def clause_of(self, offset: int) -> tuple[int, int]:
         for start, end in self.clauses:
@@ -145,11 +146,13 @@ class Relater:
             words = [(w.word, w.start, w.end) for w in token_spans.inside(sentence.start, sentence.end)]
             view = SentenceView(sentence, text, m, q, t, h, words, clauses(text, sentence), topics.topic(sentence),
                                 previous=previous if previous_paragraph == sentence.paragraph else None)
-            found = [*self.quantity_facts(document, view), *self.entity_facts(document, view)]
+            relations = self.entity_facts(document, view)  # first: their explicit subjects serve the figures
+            view.stated = next((self._subject_mention(view, t) for t in relations
+                                if t.extractor.split("/")[-1].startswith("clause-subject")), None)
+            found = [*self.quantity_facts(document, view), *relations]
             explicit = [f for f in found if f.extractor.endswith(("/clause-subject", "/sentence-subject"))]
             if explicit:
-                span = next(sp for sp in explicit[0].evidence.spans if sp.role == "subject")
-                previous = next((x for x in m if (x.start, x.end) == (span.start, span.end)), previous)
+                previous = self._subject_mention(view, explicit[0]) or previous
             previous_paragraph = sentence.paragraph
             for triple in found:
                 if triple.subject.id == getattr(triple.object, "id", None):
@@ -158,6 +161,12 @@ class Relater:
                 if known is None or triple.confidence > known.confidence:
                     triples[triple.key] = triple
         return list(triples.values())
+
+    @staticmethod
+    def _subject_mention(view: SentenceView, triple: Triple) -> Candidate | None:
+        """The mention a triple's subject was read from, when the sentence names it."""
+        span = next((sp for sp in triple.evidence.spans if sp.role == "subject"), None)
+        return next((m for m in view.mentions if span and (m.start, m.end) == (span.start, span.end)), None)
 
     # -- shared pieces -------------------------------------------------------------------------
 
@@ -189,6 +198,8 @@ class Relater:
             opening = self._opening_subject(view, domain)
             if opening is not None and opening.end <= before:
                 return opening, "sentence-subject"
+        if view.stated is not None and not pronoun and self.fits(view.stated.type, domain) and view.stated.end <= before:
+            return view.stated, "sentence-subject"  # …的比亚迪泰国工厂于3月奠基，规划年产能15万辆
         opens_with_reference = view.between(view.sentence.start, view.sentence.start + 2) in REFERRING_OPENERS
         if view.previous is not None and opens_with_reference and self.fits(view.previous.type, domain):
             return view.previous, "previous-sentence"  # …业务收入328亿元。其中第四季度收入167亿元
