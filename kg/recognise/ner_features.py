@@ -99,20 +99,16 @@ def _word_positions(words: list[str], size: int) -> tuple[np.ndarray, np.ndarray
 
 
 def word_features(lay: Layout) -> list[np.ndarray]:
-    """jieba's segmentation: the character's place in its word, the word, and the words either side."""
+    """jieba's segmentation: the character's place in its word, the word's length, the word itself."""
     words = jieba.lcut(lay.text)
     number, offset, length = _word_positions(words, len(lay.text))
     hashes = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.int64, count=len(words))
     at = lay.index
     shape = (bmes(offset, length) << 3) | np.minimum(length, 7)
-    word = number[at]
-    before, after = hashes[np.maximum(word - 1, 0)], hashes[np.minimum(word + 1, len(words) - 1)]
     return [_key(21, shape[at]),
-            _key(22, hashes[word]),
-            _key(23, (hashes[word] << 4) | np.minimum(offset[at], 15)),
-            _key(24, (shape[at - 1] << 6) | shape[at + 1]),
-            _key(25, before),
-            _key(26, after)]
+            _key(22, hashes[number[at]]),
+            _key(23, (hashes[number[at]] << 4) | np.minimum(offset[at], 15)),
+            _key(24, (shape[at - 1] << 6) | shape[at + 1])]
 
 
 def lexicon_features(lay: Layout, lexicon: Lexicon) -> list[np.ndarray]:
