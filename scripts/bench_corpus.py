@@ -72,7 +72,8 @@ def peak_rss(process: psutil.Process, peaks: dict[int, int]) -> None:
 
 
 def snapshot(into: Path) -> dict[str, str]:
-    """Copy the code and ontology; returns the environment that runs `kg` from the copy."""
+    """Copy the code and ontology; returns the environment that runs `kg` from the copy (the
+    runs start in a directory without kg/, or `python -c` would import the tree's)."""
     for name in ("kg", "ontology"):
         shutil.copytree(ROOT / name, into / name, ignore=shutil.ignore_patterns("__pycache__"))
     return {**os.environ, "PYTHONPATH": str(into)}
@@ -82,7 +83,7 @@ def run(corpus: Path, out: Path, options: list[str], env: dict[str, str], stop_a
     """One `kg extract`; with `stop_after`, SIGKILL once that many documents are recorded done."""
     started, peaks = time.perf_counter(), {}
     child = subprocess.Popen([*KG, "extract", str(corpus), "-o", str(out), "-q", *options],
-                             stderr=subprocess.PIPE, text=True, env=env)
+                             stderr=subprocess.PIPE, text=True, env=env, cwd=out.parent)
     watched = psutil.Process(child.pid)
     while child.poll() is None:
         peak_rss(watched, peaks)
