@@ -111,7 +111,7 @@ class Extractor:
             candidates += [Candidate(s, e, cls, "ner", score, 1) for s, e, cls, score in self.model.predict(text)]
         covered = Coverage(len(text), blocked)
         candidates = [c for c in candidates if not covered.overlaps(c.start, c.end)]
-        selected = [c for c in mention_steps.select(candidates) if mention_steps.keep(text, c, self.ontology)]
+        selected = mention_steps.select(c for c in candidates if mention_steps.keep(text, c, self.ontology))
         selected = mention_steps.complete_person_names(text, selected, tokens, self.ontology)
         spread = mention_steps.propagate(text, selected, self.ontology)
         return [c for c in spread if mention_steps.keep(text, c, self.ontology) and not covered.overlaps(c.start, c.end)]

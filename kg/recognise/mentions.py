@@ -120,7 +120,8 @@ def short_forms(name: str, type: str, ontology: Ontology) -> list[str]:
 
 
 def keep(text: str, candidate: Candidate, ontology: Ontology) -> bool:
-    """Never an entity alone: stop names, single characters, strings without letters."""
+    """Never an entity alone: stop names, single characters, strings without letters, and
+    spans across 的 (越南北宁省的星河越南 is a model's mistake, not a name)."""
     surface = text[candidate.start:candidate.end]
     return (surface not in ontology.stop_names and len(surface.strip()) >= 2
-            and bool(_NAME_CHARS.search(surface)))
+            and bool(_NAME_CHARS.search(surface)) and "的" not in surface)  # no name spans 的

@@ -26,7 +26,7 @@ from ..ontology import Ontology, Predicate
 from ..quantities import QuantityMatch
 from ..recognise.rules import Candidate, Rules, Token, is_common_word
 from ..times import TimeMatch
-from .topic import TopicTracker
+from .topic import SECTION_WORDS, TopicTracker
 from .triggers import TriggerHit, TriggerIndex
 
 CLAUSE_BREAKS = frozenset(",;:，；：")
@@ -221,7 +221,8 @@ class Relater:
         for m in view.mentions:
             if m.start >= first_trigger:
                 return None
-            if self.fits(m.type, domain) and m.type != "Location":
+            if self.fits(m.type, domain) and m.type != "Location" and \
+                    not view.text.startswith(SECTION_WORDS, m.end):
                 return m
         return None
 

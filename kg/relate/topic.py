@@ -16,6 +16,8 @@ from ..recognise.rules import Candidate
 
 TOPIC_CLASSES = ("Company", "Organization", "Brand")
 OPENING_WINDOW = 12  # a paragraph "opens with" a name that starts within this many characters
+SECTION_WORDS = ("方面", "领域")  # 金融科技方面，…: a section heading, not the sentence's subject
+NOT_A_SUBJECT_AFTER = ("的", *SECTION_WORDS)  # 雷军的这句话…: the name modifies, the paragraph is not about it
 _BULLETS = "•·●▪◆◇■□○◎►▶➤✔✓-*"
 
 
@@ -33,7 +35,7 @@ class TopicTracker:
         for paragraph, members in sorted(by_paragraph.items()):
             first = members[0]
             opener = next((m for m in orgs if first.start <= m.start < first.start + OPENING_WINDOW
-                           and m.end <= first.end and text[m.end:m.end + 1] != "的"), None)
+                           and m.end <= first.end and not text.startswith(NOT_A_SUBJECT_AFTER, m.end)), None)
             if paragraph == 0:
                 opener = None  # the opening paragraph is what the document topic was chosen from
             if self._is_bullet(first):
