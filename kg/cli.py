@@ -225,7 +225,7 @@ def build(inputs, output, ontology, replace_ontology, dictionaries, no_model, qu
             click.echo(f"Neo4j: {loaded.describe()}", err=True)
     if not quiet:
         counts = summary["counts"]
-        rules = summary["validation"].get("by_rule", {})
+        rules = {rule: n for rule, n in summary["validation"].get("by_rule", {}).items() if n}
         click.echo(f"{counts['documents']} document(s): {counts['entities']} entities, {counts['triples']} triples "
                    f"valid, {counts['rejected']} rejected" + (f" ({', '.join(f'{k}: {v}' for k, v in rules.items())})"
                                                               if rules else ""), err=True)
