@@ -92,7 +92,8 @@ class Extractor:
         return DocumentResult(document, mentions, triples, perf_counter() - started)
 
     def find_times(self, text: str, sentences) -> list[TimeMatch]:
-        """Times sentence by sentence, each read against the last year the article named."""
+        """Times sentence by sentence, each read against the latest year the article has named so
+        far (a 2023 report that compares with 2022 still means 2023 by 第四季度)."""
         found: list[TimeMatch] = []
         year = None
         for sentence in sentences:
@@ -100,7 +101,7 @@ class Extractor:
                 match = TimeMatch(match.start + sentence.start, match.end + sentence.start, match.time)
                 found.append(match)
                 if match.time.normalised[:4].isdigit():
-                    year = int(match.time.normalised[:4])
+                    year = max(year or 0, int(match.time.normalised[:4]))
         return found
 
     def recognise(self, text: str, tokens: Sequence[Token], blocked: list[tuple[int, int]]) -> list[Candidate]:

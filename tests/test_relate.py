@@ -185,3 +185,16 @@ def test_a_later_clause_takes_the_subject_the_sentence_stated(extractor):
     text = "星河集团发布年报。\n位于越南北宁省的星河越南工厂已于6月投产，规划年产能30万台。"
     capacity = find(facts(extractor, text), "产能")
     assert capacity and capacity[0].subject.name == "星河越南工厂" and not capacity[0].inferred
+
+
+def test_a_change_keeps_the_old_value_and_its_year_apart(extractor):
+    triples = facts(extractor, "长安汽车2023年毛利率由2022年的17.5%提升至18.9%。")
+    [margin] = find(triples, "毛利率", "长安汽车")
+    assert margin.object.value == Decimal("18.9") and margin.object.previous.value == Decimal("17.5")
+    assert margin.time.normalised == "2023"
+
+
+def test_a_quarter_takes_the_latest_year_named_not_the_last(extractor):
+    text = "比亚迪2023年销量302万辆，高于2022年的186万辆。\n第四季度营收1800亿元。"
+    [revenue] = find(facts(extractor, text), "营收")
+    assert revenue.time.normalised == "2023-Q4"
