@@ -198,3 +198,9 @@ def test_a_quarter_takes_the_latest_year_named_not_the_last(extractor):
     text = "比亚迪2023年销量302万辆，高于2022年的186万辆。\n第四季度营收1800亿元。"
     [revenue] = find(facts(extractor, text), "营收")
     assert revenue.time.normalised == "2023-Q4"
+
+
+def test_a_figure_without_a_time_takes_the_report_year_from_context(extractor):
+    text = "比亚迪发布2023年年报。\n报告期内，公司实现营业收入6023亿元。"
+    [revenue] = find(facts(extractor, text), "营收")
+    assert (revenue.time.raw, revenue.time.normalised) == ("", "2023")

@@ -29,6 +29,15 @@ from ..times import TimeMatch
 from .topic import SECTION_WORDS, TopicTracker
 from .triggers import TriggerHit, TriggerIndex
 
+_YEAR = re.compile(r"^(?:FY)?(\d{4})")
+
+
+def _year_of(time: TimeQualifier) -> str | None:
+    """The calendar year a normalised time falls in (2024-Q4 → 2024, FY2024 → 2024)."""
+    match = _YEAR.match(time.normalised)
+    return match.group(1) if match else None
+
+
 CLAUSE_BREAKS = frozenset(",;:，；：")
 ENUM_SEPARATORS = ("、", "和", "与", "及", "以及", "/", "跟", "同")
 PASSIVE_MARKERS = ("由", "被")
@@ -69,6 +78,7 @@ class SentenceView:
     previous: Candidate | None = None  # the explicit subject of the previous sentence, same paragraph
     stated: Candidate | None = None  # the explicit subject of this sentence's first relation
     old_values: list[tuple[int, int]] = field(default_factory=list)  # 由2022年的17.04%: times there are A's
+    context_time: TimeQualifier | None = None  # the paragraph's latest year, else the report year
 
     def clause_of(self, offset: int) -> tuple[int, int]:
         for start, end in self.clauses:
@@ -143,12 +153,16 @@ class Relater:
         triples: dict[tuple, Triple] = {}
         spans = _Spans(mentions), _Spans(quantities), _Spans(times), _Spans(hits)
         token_spans = _Spans([_TokenSpan(*t) for t in tokens])
-        previous, previous_paragraph = None, -1
+        previous, previous_paragraph, paragraph_time = None, -1, None
+        report_year = self._report_year(text, sentences, times)
         for sentence in sentences:
             m, q, t, h = (x.inside(sentence.start, sentence.end) for x in spans)
             words = [(w.word, w.start, w.end) for w in token_spans.inside(sentence.start, sentence.end)]
+            if sentence.paragraph != previous_paragraph:
+                paragraph_time = None
             view = SentenceView(sentence, text, m, q, t, h, words, clauses(text, sentence), topics.topic(sentence),
-                                previous=previous if previous_paragraph == sentence.paragraph else None)
+                                previous=previous if previous_paragraph == sentence.paragraph else None,
+                                context_time=paragraph_time or report_year)
             relations = self.entity_facts(document, view)  # first: their explicit subjects serve the figures
             view.stated = next((self._subject_mention(view, t) for t in relations
                                 if t.extractor.split("/")[-1].startswith("clause-subject")), None)
@@ -157,6 +171,8 @@ class Relater:
             if explicit:
                 previous = self._subject_mention(view, explicit[0]) or previous
             previous_paragraph = sentence.paragraph
+            years = [y for x in t if (y := _year_of(x.time))]
+            paragraph_time = TimeQualifier("", years[-1]) if years else paragraph_time
             for triple in found:
                 if triple.subject.id == getattr(triple.object, "id", None):
                     continue
@@ -164,6 +180,13 @@ class Relater:
                 if known is None or triple.confidence > known.confidence:
                     triples[triple.key] = triple
         return list(triples.values())
+
+    @staticmethod
+    def _report_year(text: str, sentences: Sequence[Sentence], times: Sequence[TimeMatch]) -> TimeQualifier | None:
+        """The year the article reports on: the latest year named in its opening paragraph."""
+        opening_end = max((s.end for s in sentences if s.paragraph <= 1), default=0)
+        years = [y for t in times if t.end <= opening_end and (y := _year_of(t.time))]
+        return TimeQualifier("", max(years)) if years else None
 
     @staticmethod
     def _subject_mention(view: SentenceView, triple: Triple) -> Candidate | None:
@@ -241,6 +264,18 @@ class Relater:
             return in_clause[0].time
         leading = [t for t in view.times if t.end <= offset]
         return leading[0].time if leading else None
+
+    def period_for(self, view: SentenceView, offset: int) -> TimeQualifier | None:
+        """A figure's period: its own time, else the paragraph's, else the article's report year.
+
+        A report's figures mostly hold for the year it reports on even where a sentence does
+        not repeat it (报告期内，公司实现营业收入…). Such a time has an empty `raw`: it was
+        read from context, not from the sentence.
+        """
+        own = self.time_for(view, offset)
+        if own is not None or view.context_time is None:
+            return own
+        return TimeQualifier("", view.context_time.normalised)
 
     def enumeration_before(self, view: SentenceView, anchor: Candidate, domain: Sequence[str]) -> list[Candidate]:
         """A、B和C …: the mentions joined to `anchor` by list separators, left to right."""
@@ -345,7 +380,7 @@ class Relater:
                                upper=-quantity.upper if quantity.upper is not None else None)
         quantity = replace(quantity, raw=document.text[q.start:q.end])
         return _Made(self._triple(document, view, subject, predicate, quantity, q.start, q.end, trigger, how,
-                                  self.time_for(view, q.start)), subject, how)
+                                  self.period_for(view, q.start)), subject, how)
 
     def _triple(self, document: Document, view: SentenceView, subject: Candidate, predicate: Predicate,
                 obj: Entity | Quantity, obj_start: int, obj_end: int, trigger: TriggerHit | None, how: str,
@@ -379,7 +414,7 @@ class Relater:
                 return _Made(triple, last.subject, last.how)
             if named is not None and named.type in predicate.implied_after and q.start - named.end <= 2:
                 triple = self._triple(document, view, named, predicate, quantity, q.start, q.end, None,
-                                      "implied", self.time_for(view, q.start))
+                                      "implied", self.period_for(view, q.start))
                 return _Made(triple, named, "implied")
         return None
 
