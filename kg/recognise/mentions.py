@@ -60,8 +60,8 @@ def propagate(text: str, mentions: Sequence[Candidate], ontology: Ontology) -> l
     for name, origin in sorted(names.items(), key=lambda kv: -len(kv[0])):
         if len(name) < 2 or name in ontology.stop_names:
             continue
-        for match in re.finditer(re.escape(name), text):
-            start, end = match.span()
+        for start in _occurrences(text, name):
+            end = start + len(name)
             if _LATIN.match(name[0]) and start > 0 and _LATIN.match(text[start - 1]):
                 continue
             if _LATIN.match(name[-1]) and end < len(text) and _LATIN.match(text[end]):
@@ -97,6 +97,14 @@ def complete_person_names(text: str, mentions: Sequence[Candidate], tokens: Sequ
                     m = Candidate(m.start, m.end + 1, m.type, m.source, m.score, m.tier)
         out.append(m)
     return out
+
+
+def _occurrences(text: str, needle: str):
+    """Every start offset of `needle` in `text` (str.find, no regex compiled per name)."""
+    at = text.find(needle)
+    while at >= 0:
+        yield at
+        at = text.find(needle, at + 1)
 
 
 def short_forms(name: str, type: str, ontology: Ontology) -> list[str]:
