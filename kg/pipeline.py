@@ -22,7 +22,7 @@ import jieba
 from .model import Document, KnowledgeGraph, Mention, Rejection, Triple
 from .ontology import Ontology, load_ontology
 from .outputs import write_outputs
-from .quantities import QuantityMatch, find_quantities
+from .quantities import find_quantities
 from .recognise import mentions as mention_steps
 from .recognise.lexicon import Lexicon, LexiconEntry, read_dictionary
 from .recognise.ner import DEFAULT_MODEL, NerModel
@@ -32,7 +32,7 @@ from .resolve import DEFAULT_ALIASES, EntityResolver, load_alias_table
 from .sinks import jsonl
 from .sinks.rdf import DEFAULT_BASE
 from .sources import SourceError, read_documents
-from .text import Coverage, NormalisedText, normalise, split_sentences
+from .text import Coverage, normalise, split_sentences
 from .times import TimeMatch, find_times
 from .validate import RULES, check_triple
 

@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-import pytest
 
 from kg.model import Document, Quantity
 from kg.ontology import DEFAULT_ONTOLOGY

@@ -1,0 +1,207 @@
+"""Relations between entities: a subject before the trigger, the objects after it.
+
+Also: enumerations (A、B和C均采用X), passives (由/被X…), object markers from the ontology
+(与X合作, 为X供应, 在X展出, 对X的收购), object-first triggers (X旗下的Y, X搭载于Y), relative
+clauses (位于X的Y), titles (董事长王传福) and objects the recogniser missed (搭载磁吸式镜头).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ..model import Document, Triple
+from ..ontology import Predicate
+from ..recognise.rules import Candidate, is_common_word
+from .grounding import CONFIDENCE, Grounding
+from .sentence import CLAUSE_BREAKS, ENUM_SEPARATORS, SentenceView
+from .triggers import TriggerHit
+
+PASSIVE_MARKERS = ("由", "被")
+MARKER_GAP = 10  # 与长安汽车、吉利等车企达成换电合作: what may stand between the marked list and the trigger
+MAX_IMPLICIT_OBJECT = 12
+IMPLICIT_OBJECT_ENDS = frozenset(",;:，；：。！？!?、和及与等)）”")
+
+
+class EntityFacts(Grounding):
+
+    def entity_facts(self, document: Document, view: SentenceView) -> list[Triple]:
+        out = []
+        for trigger in view.triggers:
+            for predicate in trigger.of_kind("relation"):
+                out.extend(self._relation(document, view, trigger, predicate))
+        return out
+
+    def _relation(self, document: Document, view: SentenceView, trigger: TriggerHit,
+                  predicate: Predicate) -> list[Triple]:
+        if trigger.word in self.ontology.title_words:
+            return self._titled(document, view, trigger, predicate)
+        clause_start, clause_end = view.clause_of(trigger.start)
+        next_trigger = next((t.start for t in view.triggers if t.start >= trigger.end and t.of_kind("relation")), clause_end)
+        after = [m for m in view.mentions if trigger.end <= m.start and m.end <= min(clause_end, next_trigger)]
+        before = [m for m in view.mentions if clause_start <= m.start and m.end <= trigger.start]
+        if trigger.word in predicate.object_first_triggers:
+            return self._object_first(document, view, trigger, predicate, before, after)
+        passive = self._passive_agent(view, trigger, predicate, before)
+        if passive is not None:
+            return passive_facts if (passive_facts := self._passive(document, view, trigger, predicate, passive)) else []
+        marked = self._marker_before(view, trigger, predicate, before)
+        if marked is not None:
+            return self._marked(document, view, trigger, predicate, marked)
+        objects = self._objects(view, predicate, after)
+        how_object = ""
+        if not objects:
+            implicit = self._implicit_object(view, trigger, predicate)
+            if implicit is None:
+                return []
+            objects, how_object = [implicit], "implicit-object"
+        subject, how = self.subject_for(view, trigger.start, predicate.domain)
+        modified = self._modified_after(view, objects[-1], predicate) if how != "clause-subject" else None
+        if modified is not None:
+            subject, how = modified, "clause-subject"  # 位于泰国罗勇府的比亚迪工厂: the 的 phrase's head
+        if subject is None or (how == "topic" and not predicate.context_subject):
+            return []  # 位于, 展出: a subject the topic may not fill
+        if how == "topic" and how_object and not self._zero_subject_clause(view, trigger):
+            return []  # a guessed subject with a guessed object, outside a subject-less clause
+        subjects = self.enumeration_before(view, subject, predicate.domain) if how == "clause-subject" else [subject]
+        return [self._entity_triple(document, view, s, predicate, o, trigger, how, how_object)
+                for s in subjects for o in objects]
+
+    def _entity_triple(self, document, view, subject, predicate, obj: Candidate, trigger, how, how_object="") -> Triple:
+        triple = self._triple(document, view, subject, predicate, self.entity(view, obj, document), obj.start,
+                              obj.end, trigger, how, self.time_for(view, trigger.start))
+        if how_object:
+            triple = replace(triple, confidence=round(triple.confidence * CONFIDENCE[how_object], 4),
+                             extractor=f"{triple.extractor}+{how_object}")
+        return triple
+
+    def _modified_after(self, view: SentenceView, last_object: Candidate, predicate: Predicate) -> Candidate | None:
+        """X的Y after the objects: the relation clause modifies Y, which is its subject."""
+        if view.between(last_object.end, last_object.end + 1) != "的":
+            return None
+        return next((m for m in view.mentions if m.start == last_object.end + 1
+                     and self.fits(m.type, predicate.domain)), None)
+
+    def _zero_subject_clause(self, view: SentenceView, trigger: TriggerHit) -> bool:
+        """布局澎湃OS、龙晶玻璃 / …,投资华米、紫米: the clause opens with its verb (after at most a
+        time or function words), so its subject is the topic by construction."""
+        clause_start, _ = view.clause_of(trigger.start)
+        return all(w in self.ontology.function_words or any(t.start <= s < t.end for t in view.times)
+                   for w, s, e in view.tokens if clause_start <= s and e <= trigger.start and w.strip(" •·-*"))
+
+    def _objects(self, view: SentenceView, predicate: Predicate, after: list[Candidate]) -> list[Candidate]:
+        """The first fitting mention after the trigger and the ones listed with it."""
+        fitting = [m for m in after if self.fits(m.type, predicate.range)]
+        if not fitting:
+            return []
+        objects = [fitting[0]]
+        for m in fitting[1:]:
+            if view.between(objects[-1].end, m.start).strip() in ENUM_SEPARATORS + ("等", ""):
+                objects.append(m)
+            else:
+                break
+        return objects
+
+    def _implicit_object(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate) -> Candidate | None:
+        """搭载磁吸式可拆卸镜头: the noun phrase after the trigger, for product/technology ranges."""
+        kinds = [c for c in ("Product", "Technology", "Location") if c in predicate.range]
+        if not kinds:
+            return None
+        _, clause_end = view.clause_of(trigger.start)
+        words = [t for t in view.tokens if t[1] >= trigger.end and t[2] <= clause_end]
+        while words and words[0][0] in ("了", "的", "出", "全新", "新", "自研", "自主"):
+            words = words[1:]
+        if not words or words[0][1] > trigger.end + 2:
+            return None
+        start = end = words[0][1]
+        for word, s, e in words:
+            if s != end or not self.rules.is_name_word(word) or any(q.start < e and s < q.end for q in view.quantities):
+                break
+            end = e
+        if not 2 <= end - start <= MAX_IMPLICIT_OBJECT:
+            return None
+        name = view.between(start, end)
+        following = view.between(end, end + 1)
+        place_modifier = kinds[0] == "Location" and following == "的"  # 位于泰国罗勇府的工厂
+        if following and following not in IMPLICIT_OBJECT_ENDS and not place_modifier:
+            return None  # 研发人员超过1万人: the phrase runs on into a verb, it is no name
+        if name in self.ontology.stop_names or is_common_word(name) or not re.search(r"[\u4e00-\u9fffA-Za-z]", name):
+            return None
+        suffix_class = next((c for s, c in self.rules.suffixes if name.endswith(s) and c in predicate.range), None)
+        return Candidate(start, end, suffix_class or kinds[0], "implicit", 0.7)
+
+    def _passive_agent(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate,
+                       before: list[Candidate]) -> Candidate | None:
+        """由X…创立 / 被X收购: the mention right after 由/被, earlier in the clause, is the agent."""
+        for m in before:
+            if view.between(m.start - 1, m.start) in PASSIVE_MARKERS and self.fits(m.type, predicate.domain):
+                return m
+        return None
+
+    def _passive(self, document, view, trigger, predicate, agent: Candidate) -> list[Triple]:
+        """The agent is the subject; the object is what stands before 由/被 (else the topic)."""
+        head = agent.start - 1
+        objects = [m for m in view.mentions if m.end <= head and self.fits(m.type, predicate.range)][-1:]
+        how = "clause-subject"
+        if not objects and view.topic is not None and self.fits(view.topic.type, predicate.range):
+            objects, how = [view.topic], "topic"
+        return [replace(self._entity_triple(document, view, agent, predicate, o, trigger, "clause-subject"),
+                        inferred=how == "topic") for o in objects]
+
+    def _marker_before(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate,
+                       before: list[Candidate]) -> tuple[str, list[Candidate]] | None:
+        """与X合作 / 在X展出 / 为X供应 / 对X的收购: the predicate's object marker and the mentions it
+        governs. In 长安汽车与华为、宁德时代合作 the marker sits inside the list: what follows it are
+        the objects, what precedes it the subject."""
+        if not before or not predicate.object_markers:
+            return None
+        last = before[-1]
+        gap = view.between(last.end, trigger.start)
+        if len(gap) > MARKER_GAP or CLAUSE_BREAKS.intersection(gap):
+            return None
+        group = self.enumeration_before(view, last, ("Entity",))
+        for i in range(1, len(group)):
+            between = view.between(group[i - 1].end, group[i].start).strip()
+            if between in predicate.object_markers:
+                return between, group[i:]
+        prefix = view.between(max(view.clause_of(trigger.start)[0], group[0].start - 2), group[0].start)
+        marker = next((m for m in predicate.object_markers if prefix.endswith(m)), None)
+        return (marker, group) if marker else None
+
+    def _marked(self, document, view, trigger, predicate, marked: tuple[str, list[Candidate]]) -> list[Triple]:
+        """The marked mentions are objects; the subject comes before the marker."""
+        marker, group = marked
+        head = group[0].start - len(marker)
+        objects = [m for m in group if self.fits(m.type, predicate.range)]
+        subject, how = self.subject_for(view, head, predicate.domain)
+        return [self._entity_triple(document, view, subject, predicate, o, trigger, how)
+                for o in objects if subject is not None]
+
+    def _object_first(self, document, view, trigger, predicate, before, after) -> list[Triple]:
+        """X旗下的Y: Y is the subject, X the object."""
+        owners = [m for m in before if self.fits(m.type, predicate.range)][-1:]
+        if not owners and view.topic is not None and self._pronoun_between(view, view.clause_of(trigger.start)[0], trigger.start):
+            owners = [view.topic]  # 本行旗下…
+        members = [m for m in after if self.fits(m.type, predicate.domain)]
+        if not owners or not members:
+            return []
+        listed = [members[0]] + [m for prev, m in zip(members, members[1:])
+                                 if view.between(prev.end, m.start).strip() in ENUM_SEPARATORS]
+        return [self._entity_triple(document, view, m, predicate, owners[0], trigger, "clause-subject")
+                for m in listed]
+
+    def _titled(self, document, view, trigger, predicate) -> list[Triple]:
+        """董事长王传福 / 王传福董事长: the person next to the title works for (or founded) the
+        organisation named before the title, else the topic."""
+        people = [m for m in view.mentions if m.type == "Person" and (
+            0 <= m.start - trigger.end <= 4 or 0 <= trigger.start - m.end <= 1)
+            and not CLAUSE_BREAKS.intersection(view.between(min(m.end, trigger.end), max(m.start, trigger.start)))]
+        if not people:
+            return []
+        person = people[0]
+        anchor = min(trigger.start, person.start)
+        organisation, how = self.subject_for(view, anchor, predicate.range, floor=view.sentence.start)
+        if organisation is None or organisation.type == "Person":
+            return []
+        return [self._entity_triple(document, view, person, predicate, organisation, trigger,
+                                    "clause-subject" if how != "topic" else "topic")]

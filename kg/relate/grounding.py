@@ -1,0 +1,152 @@
+"""What every fact needs: its subject (from the clause, the sentence, the previous sentence or the
+topic), its time, its entities and its evidence. Quantity and entity facts build on this."""
+
+from __future__ import annotations
+
+from typing import Iterable, NamedTuple, Sequence
+
+from ..model import Document, Entity, Evidence, PredicateRef, Quantity, Span, TimeQualifier, Triple
+from ..ontology import Ontology, Predicate
+from ..recognise.rules import Candidate, Rules
+from .sentence import ENUM_SEPARATORS, SentenceView
+from .topic import SECTION_WORDS
+from .triggers import TriggerHit
+
+REFERRING_OPENERS = ("其中", "其")  # a sentence opening so continues the previous sentence's subject
+PRONOUNS = ("该公司", "本公司", "公司", "集团", "其", "该集团", "本行", "该行")
+LOCATION_LAST = {"Location": 1}
+
+CONFIDENCE = {
+    "clause-subject": 0.9,
+    "previous-sentence": 0.7,
+    "sentence-subject": 0.8,
+    "topic": 0.65,
+    "implicit-object": 0.7,
+    "implied": 0.6,
+}
+
+
+class Made(NamedTuple):
+    """A fact just made, with the mention that is its subject and how that subject was found."""
+
+    triple: Triple
+    subject: Candidate
+    how: str
+
+
+class Grounding:
+    """Subjects, times, entities and evidence for the facts of one sentence."""
+
+    def __init__(self, ontology: Ontology, rules: Rules | None = None):
+        self.ontology = ontology
+        self.rules = rules or Rules(ontology)
+
+    def entity(self, view: SentenceView, candidate: Candidate, document: Document) -> Entity:
+        """The mention as an entity: normalised name, the original surface kept as an alias."""
+        name = view.text[candidate.start:candidate.end].strip()
+        original = document.text[candidate.start:candidate.end].strip()
+        return Entity.named(name, candidate.type, [original] if original != name else [])
+
+    def evidence(self, view: SentenceView, document: Document, *spans: Span) -> Evidence:
+        s = view.sentence
+        return Evidence(document.id, s.text, s.start, s.end, tuple(sp for sp in spans if sp))
+
+    def fits(self, type: str, allowed: Iterable[str]) -> bool:
+        return self.ontology.is_a(type, allowed)
+
+    def subject_for(self, view: SentenceView, before: int, domain: Sequence[str],
+                    floor: int | None = None) -> tuple[Candidate | None, str]:
+        """Nearest fitting mention before `before` in its clause, else the sentence's opening
+        subject, else the paragraph topic. Returns the mention and how it was found."""
+        clause_start, _ = view.clause_of(before)
+        lower = clause_start if floor is None else floor
+        pronoun = self._pronoun_between(view, lower, before)
+        in_clause = [m for m in view.mentions if lower <= m.start and m.end <= before and self.fits(m.type, domain)]
+        if in_clause and not (pronoun and pronoun > in_clause[-1].end):
+            in_clause.sort(key=lambda m: (LOCATION_LAST.get(m.type, 0), -m.end))
+            return in_clause[0], "clause-subject"
+        if not pronoun:
+            opening = self._opening_subject(view, domain)
+            if opening is not None and opening.end <= before:
+                return opening, "sentence-subject"
+        if view.stated is not None and not pronoun and self.fits(view.stated.type, domain) and view.stated.end <= before:
+            return view.stated, "sentence-subject"  # …的比亚迪泰国工厂于3月奠基，规划年产能15万辆
+        opens_with_reference = view.between(view.sentence.start, view.sentence.start + 2) in REFERRING_OPENERS
+        if view.previous is not None and opens_with_reference and self.fits(view.previous.type, domain):
+            return view.previous, "previous-sentence"  # …业务收入328亿元。其中第四季度收入167亿元
+        if view.topic is not None and self.fits(view.topic.type, domain):
+            return view.topic, "topic"
+        return None, ""
+
+    def _pronoun_between(self, view: SentenceView, start: int, end: int) -> int | None:
+        segment = view.between(start, end)
+        for word in PRONOUNS:
+            at = segment.rfind(word)
+            if at >= 0 and not any(m.start <= start + at < m.end for m in view.mentions):
+                return start + at + len(word)
+        return None
+
+    def _opening_subject(self, view: SentenceView, domain: Sequence[str]) -> Candidate | None:
+        """The first fitting mention of the sentence, if it comes before any trigger."""
+        first_trigger = view.triggers[0].start if view.triggers else view.sentence.end
+        for m in view.mentions:
+            if m.start >= first_trigger:
+                return None
+            if self.fits(m.type, domain) and m.type != "Location" and \
+                    not view.text.startswith(SECTION_WORDS, m.end):
+                return m
+        return None
+
+    def time_for(self, view: SentenceView, offset: int) -> TimeQualifier | None:
+        """The time in the clause (nearest before, else after), else the sentence's first."""
+        clause_start, clause_end = view.clause_of(offset)
+        in_clause = [t for t in view.times if clause_start <= t.start < clause_end
+                     and not any(a <= t.start < b for a, b in view.old_values)]
+        before = [t for t in in_clause if t.end <= offset]
+        if before:
+            return before[-1].time
+        if in_clause:
+            return in_clause[0].time
+        leading = [t for t in view.times if t.end <= offset]
+        return leading[0].time if leading else None
+
+    def period_for(self, view: SentenceView, offset: int) -> TimeQualifier | None:
+        """A figure's period: its own time, else the paragraph's, else the article's report year.
+
+        A report's figures mostly hold for the year it reports on even where a sentence does
+        not repeat it (报告期内，公司实现营业收入…). Such a time has an empty `raw`: it was
+        read from context, not from the sentence.
+        """
+        own = self.time_for(view, offset)
+        if own is not None or view.context_time is None:
+            return own
+        return TimeQualifier("", view.context_time.normalised)
+
+    def enumeration_before(self, view: SentenceView, anchor: Candidate, domain: Sequence[str]) -> list[Candidate]:
+        """A、B和C …: the mentions joined to `anchor` by list separators, left to right."""
+        members = [anchor]
+        earlier = [m for m in view.mentions if m.end <= anchor.start]
+        while earlier:
+            previous = earlier.pop()
+            gap = view.between(previous.end, members[0].start).strip()
+            if gap in ENUM_SEPARATORS and self.fits(previous.type, domain):
+                members.insert(0, previous)
+            else:
+                break
+        return members
+
+    def _triple(self, document: Document, view: SentenceView, subject: Candidate, predicate: Predicate,
+                obj: Entity | Quantity, obj_start: int, obj_end: int, trigger: TriggerHit | None, how: str,
+                time: TimeQualifier | None, extractor: str = "") -> Triple:
+        inferred = how == "topic"
+        spans = [Span("object", obj_start, obj_end)]
+        if not inferred:
+            spans.insert(0, Span("subject", subject.start, subject.end))
+        if trigger is not None:
+            spans.append(Span("trigger", trigger.start, trigger.end))
+        spans.sort(key=lambda s: s.start)
+        confidence = CONFIDENCE.get(how, 0.8) * (0.75 + 0.25 * subject.score)
+        kind = "quantity" if isinstance(obj, Quantity) else "relation"
+        return Triple(self.entity(view, subject, document), PredicateRef(predicate.id, predicate.label), obj,
+                      self.evidence(view, document, *spans), time, round(min(confidence, 1.0), 4),
+                      extractor or f"{kind}-trigger/{how}", inferred)
