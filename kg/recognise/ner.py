@@ -108,10 +108,15 @@ class NerModel:
         return bio_spans(path, chosen, lengths, self.labels)
 
     def _emissions(self, keys: np.ndarray) -> np.ndarray:
+        """Sum of weight rows per character; gazetteer columns are mostly empty, so add only hits."""
         index = self._index.rows(keys)
-        total = self.weights[index[:, 0]].astype(np.float32)
-        for column in range(1, index.shape[1]):
-            total += self.weights[index[:, column]]
+        total = np.zeros((len(keys), self.weights.shape[1]), dtype=np.float32)
+        for column in index.T:
+            hit = column != self._index.missing
+            if hit.all():
+                total += self.weights[column]
+            else:
+                total[hit] += self.weights[column[hit]]
         return total
 
 

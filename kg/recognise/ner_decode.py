@@ -11,25 +11,32 @@ import numpy as np
 
 
 def viterbi(emissions: np.ndarray, transitions: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Best tag per position for emissions (batch × time × tags); padding positions keep their tag."""
+    """Best tag per position for emissions (batch × time × tags); padding positions repeat the last tag.
+
+    Rows are sorted by length so each step touches only sentences still running; the best
+    predecessor's score is gathered rather than reduced a second time.
+    """
     batch, steps, tags = emissions.shape
+    order = np.argsort(lengths, kind="stable")
+    emissions, lengths = emissions[order], lengths[order]
     score = emissions[:, 0].copy()
     back = np.empty((batch, steps, tags), dtype=np.int16)
-    back[:, 0] = np.arange(tags)
-    keep = np.broadcast_to(np.arange(tags), (batch, tags))
+    back[:] = np.arange(tags)
+    columns = np.arange(tags)
     for t in range(1, steps):
-        total = score[:, :, None] + transitions[None]
-        best = total.argmax(axis=1)
-        moved = total.max(axis=1) + emissions[:, t]
-        active = (t < lengths)[:, None]
-        score = np.where(active, moved, score)
-        back[:, t] = np.where(active, best, keep)
+        first = int(np.searchsorted(lengths, t, side="right"))
+        live = score[first:]
+        best = (live[:, :, None] + transitions).argmax(axis=1)
+        back[first:, t] = best
+        score[first:] = np.take_along_axis(live, best, axis=1) + transitions[best, columns] + emissions[first:, t]
     path = np.empty((batch, steps), dtype=np.int64)
     path[:, -1] = score.argmax(axis=1)
     rows = np.arange(batch)
     for t in range(steps - 1, 0, -1):
         path[:, t - 1] = back[rows, t, path[:, t]]
-    return path
+    unsorted = np.empty_like(path)
+    unsorted[order] = path
+    return unsorted
 
 
 def marginals(emissions: np.ndarray, transitions: np.ndarray, lengths: np.ndarray) -> np.ndarray:

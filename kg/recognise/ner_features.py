@@ -100,7 +100,7 @@ def _word_positions(words: list[str], size: int) -> tuple[np.ndarray, np.ndarray
 
 def word_features(lay: Layout) -> list[np.ndarray]:
     """jieba's segmentation: the character's place in its word, the word's length, the word itself."""
-    words = jieba.lcut(lay.text)
+    words = jieba.lcut(lay.text, HMM=False)
     number, offset, length = _word_positions(words, len(lay.text))
     hashes = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.int64, count=len(words))
     at = lay.index

@@ -41,17 +41,19 @@ class KeyIndex:
             return ((keys.astype(np.uint64) * _GOLDEN) >> np.uint64(64 - self._bits)).astype(np.int64)
 
     def rows(self, keys: np.ndarray) -> np.ndarray:
-        """Row numbers, same shape as `keys`."""
+        """Row numbers, same shape as `keys`; negative keys ("no feature") are not looked up."""
         flat = keys.ravel()
         found = np.full(len(flat), self.missing, dtype=np.int64)
-        home = self._home(flat)
-        pending = np.arange(len(flat))
+        place = np.flatnonzero(flat >= 0)  # all negatives would share, and walk, one probe chain
+        wanted = flat[place]
+        home = self._home(wanted)
         for probe in range(self._probes):
-            slot = (home[pending] + probe) & self._mask
+            slot = (home + probe) & self._mask
             stored = self._keys[slot]
-            hit = stored == flat[pending]
-            found[pending[hit]] = self._rows[slot[hit]]
-            pending = pending[~hit & (stored != EMPTY)]
-            if not pending.size:
+            hit = stored == wanted
+            found[place[hit]] = self._rows[slot[hit]]
+            going = ~hit & (stored != EMPTY)
+            place, wanted, home = place[going], wanted[going], home[going]
+            if not place.size:
                 break
         return found.reshape(keys.shape)
