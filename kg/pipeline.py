@@ -9,7 +9,6 @@ memory does not grow with the number of triples. The CLI calls these; none of th
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Callable, Iterable, Iterator, Sequence
 
-import jieba
+import rjieba
 
 from .model import Document, KnowledgeGraph, Mention, Rejection, Triple
 from .ontology import Ontology, load_ontology
@@ -36,7 +35,6 @@ from .text import Coverage, normalise, split_sentences
 from .times import TimeMatch, find_times
 from .validate import RULES, check_triple
 
-jieba.setLogLevel(logging.WARNING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +81,7 @@ class Extractor:
         time_spans = [(t.start, t.end) for t in times]
         in_time = Coverage(len(norm.text), time_spans)
         quantities = [q for q in find_quantities(norm.text, self.ontology) if not in_time.overlaps(q.start, q.end)]
-        tokens: list[Token] = list(jieba.tokenize(norm.text))
+        tokens: list[Token] = [tuple(t) for t in rjieba.tokenize(norm.text, hmm=True)]
         blocked = [(q.start, q.end) for q in quantities] + time_spans
         candidates = self.recognise(norm.text, tokens, blocked)
         triples = self.relater.relate(document, norm.text, sentences, candidates, quantities, times, tokens)

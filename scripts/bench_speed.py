@@ -56,7 +56,7 @@ def main() -> None:
     from kg.pipeline import Extractor, Settings
     from kg.quantities import find_quantities
     from kg.text import normalise
-    import jieba
+    import rjieba
 
     docs = list(documents(int(args.mb * 1_000_000)))
     chars = sum(len(d.text) for d in docs)
@@ -72,7 +72,7 @@ def main() -> None:
     stages = {}
     texts = [normalise(d.text).text for d in docs]
     for name, run in (("normalise", lambda: [normalise(d.text) for d in docs]),
-                      ("segment (jieba)", lambda: [list(jieba.tokenize(t)) for t in texts]),
+                      ("segment (rjieba)", lambda: [rjieba.tokenize(t, hmm=True) for t in texts]),
                       ("quantities", lambda: [find_quantities(t, extractor.ontology) for t in texts]),
                       ("trained recogniser", lambda: [extractor.model.predict(t) for t in texts])):
         t0 = perf_counter()

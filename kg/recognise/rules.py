@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Iterable, Sequence
 
+import logging
+
 import jieba
 import jieba.posseg
 
@@ -43,6 +45,9 @@ NON_NAME_TAGS = frozenset({"v", "p", "d", "c", "u", "r", "m", "q", "f", "t", "i"
 _PROPER_TAGS = frozenset({"nr", "nrt", "nrfg", "nt", "nz", "ns", "j", "eng"})
 RARE = 20  # a dictionary word seen fewer times than this is treated like an unknown word
 COMMON = 1000  # a common noun this frequent is no brand and no company short form
+
+
+jieba.setLogLevel(logging.WARNING)  # its dictionary is read here; its start-up chatter is no user's concern
 
 
 @lru_cache(maxsize=200_000)
