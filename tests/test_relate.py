@@ -203,3 +203,14 @@ def test_a_figure_without_a_time_takes_the_report_year_from_context(extractor):
     text = "比亚迪发布2023年年报。\n报告期内，公司实现营业收入6023亿元。"
     [revenue] = find(facts(extractor, text), "营收")
     assert (revenue.time.raw, revenue.time.normalised) == ("", "2023")
+
+
+def test_listed_agents_of_a_passive_each_get_the_fact(extractor):
+    triples = facts(extractor, "天玑9400芯片已获OPPO、vivo采用。")
+    assert {t.subject.name for t in find(triples, "采用")} == {"OPPO", "vivo"}
+
+
+def test_a_pronoun_subject_fills_a_predicate_the_topic_alone_may_not(extractor):
+    text = "联发科发布财报。\n该公司总部位于新竹科学园区。"
+    [located] = find(facts(extractor, text), "位于")
+    assert located.subject.name == "联发科" and located.inferred

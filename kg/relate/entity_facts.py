@@ -13,11 +13,11 @@ from dataclasses import replace
 from ..model import Document, Triple
 from ..ontology import Predicate
 from ..recognise.rules import Candidate, is_common_word
-from .grounding import CONFIDENCE, Grounding
+from .grounding import CONFIDENCE, FROM_CONTEXT, Grounding
 from .sentence import CLAUSE_BREAKS, ENUM_SEPARATORS, SentenceView
 from .triggers import TriggerHit
 
-PASSIVE_MARKERS = ("由", "被")
+PASSIVE_MARKERS = ("由", "被", "获")  # 由X创立, 被X收购, 获X采用: X is the agent
 MARKER_GAP = 10  # 与长安汽车、吉利等车企达成换电合作: what may stand between the marked list and the trigger
 MAX_IMPLICIT_OBJECT = 12
 IMPLICIT_OBJECT_ENDS = frozenset(",;:，；：。！？!?、和及与等)）”")
@@ -139,14 +139,19 @@ class EntityFacts(Grounding):
         return None
 
     def _passive(self, document, view, trigger, predicate, agent: Candidate) -> list[Triple]:
-        """The agent is the subject; the object is what stands before 由/被 (else the topic)."""
+        """The agents are the subjects; the object is what stands before 由/被/获 (else the topic)."""
         head = agent.start - 1
         objects = [m for m in view.mentions if m.end <= head and self.fits(m.type, predicate.range)][-1:]
         how = "clause-subject"
         if not objects and view.topic is not None and self.fits(view.topic.type, predicate.range):
             objects, how = [view.topic], "topic"
-        return [replace(self._entity_triple(document, view, agent, predicate, o, trigger, "clause-subject"),
-                        inferred=how == "topic") for o in objects]
+        agents = [agent]  # 获OPPO、vivo采用: every listed agent
+        for m in view.mentions:
+            if m.start > agents[-1].end and m.end <= trigger.start and self.fits(m.type, predicate.domain) \
+                    and view.between(agents[-1].end, m.start).strip() in ENUM_SEPARATORS:
+                agents.append(m)
+        return [replace(self._entity_triple(document, view, a, predicate, o, trigger, "clause-subject"),
+                        inferred=how == "topic") for a in agents for o in objects]
 
     def _marker_before(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate,
                        before: list[Candidate]) -> tuple[str, list[Candidate]] | None:
@@ -204,4 +209,4 @@ class EntityFacts(Grounding):
         if organisation is None or organisation.type == "Person":
             return []
         return [self._entity_triple(document, view, person, predicate, organisation, trigger,
-                                    "clause-subject" if how != "topic" else "topic")]
+                                    how if how in FROM_CONTEXT else "clause-subject")]

@@ -15,12 +15,14 @@ from .triggers import TriggerHit
 REFERRING_OPENERS = ("其中", "其")  # a sentence opening so continues the previous sentence's subject
 PRONOUNS = ("该公司", "本公司", "公司", "集团", "其", "该集团", "本行", "该行")
 LOCATION_LAST = {"Location": 1}
+FROM_CONTEXT = frozenset({"topic", "pronoun", "previous-sentence"})  # the subject is not in the sentence
 
 CONFIDENCE = {
     "clause-subject": 0.9,
     "previous-sentence": 0.7,
     "sentence-subject": 0.8,
     "topic": 0.65,
+    "pronoun": 0.75,  # 该公司…: the text points at the topic
     "implicit-object": 0.7,
     "implied": 0.6,
 }
@@ -75,7 +77,7 @@ class Grounding:
         if view.previous is not None and opens_with_reference and self.fits(view.previous.type, domain):
             return view.previous, "previous-sentence"  # …业务收入328亿元。其中第四季度收入167亿元
         if view.topic is not None and self.fits(view.topic.type, domain):
-            return view.topic, "topic"
+            return view.topic, "pronoun" if pronoun else "topic"
         return None, ""
 
     def _pronoun_between(self, view: SentenceView, start: int, end: int) -> int | None:
@@ -138,7 +140,7 @@ class Grounding:
     def _triple(self, document: Document, view: SentenceView, subject: Candidate, predicate: Predicate,
                 obj: Entity | Quantity, obj_start: int, obj_end: int, trigger: TriggerHit | None, how: str,
                 time: TimeQualifier | None, extractor: str = "") -> Triple:
-        inferred = how == "topic"
+        inferred = how in FROM_CONTEXT
         spans = [Span("object", obj_start, obj_end)]
         if not inferred:
             spans.insert(0, Span("subject", subject.start, subject.end))
