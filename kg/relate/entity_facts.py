@@ -24,6 +24,7 @@ IMPLICIT_OBJECT_ENDS = frozenset(",;:，；：。！？!?、和及与等)）”"
 
 
 class EntityFacts(Grounding):
+    """The relation half of the engine: one trigger, its subject and its objects."""
 
     def entity_facts(self, document: Document, view: SentenceView) -> list[Triple]:
         out = []
@@ -44,7 +45,7 @@ class EntityFacts(Grounding):
             return self._object_first(document, view, trigger, predicate, before, after)
         passive = self._passive_agent(view, trigger, predicate, before)
         if passive is not None:
-            return passive_facts if (passive_facts := self._passive(document, view, trigger, predicate, passive)) else []
+            return self._passive(document, view, trigger, predicate, passive)
         marked = self._marker_before(view, trigger, predicate, before)
         if marked is not None:
             return self._marked(document, view, trigger, predicate, marked)

@@ -26,6 +26,7 @@ TRIGGER_AFTER_FIGURE = 12  # 4.2亿MIUI用户, 2.1亿智能设备: the figure mo
 
 
 class QuantityFacts(Grounding):
+    """The measured half of the engine: one figure, its trigger, its subject and its period."""
 
     def quantity_facts(self, document: Document, view: SentenceView) -> list[Triple]:
         quantities = self._apply_changes(view)
