@@ -8,7 +8,8 @@ from importlib import import_module
 
 __version__ = "0.1.0"
 
-_EXPORTS = {"build": "api", "InputError": "api", "Document": "model", "Entity": "model",
+_EXPORTS = {"build": "api", "InputError": "api", "to_networkx": "api", "to_rdf": "api", "to_neo4j": "api",
+            "to_html": "api", "write": "api", "Document": "model", "Entity": "model",
             "KnowledgeGraph": "model", "Quantity": "model", "Triple": "model"}
 
 __all__ = [*_EXPORTS, "__version__"]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Union
 
 from . import pipeline
+from .extractor import Settings
 from .model import Document, KnowledgeGraph
 from .ontology import Ontology, load_ontology
 from .sinks.jsonl import read_graph
@@ -90,7 +91,7 @@ def build(texts_or_paths: Input | Iterable[Input], ontology: PathLike | Iterable
     items = [texts_or_paths] if isinstance(texts_or_paths, (str, Path, Document)) else list(texts_or_paths)
     read = list(documents(items))
     failed = [d for d in read if isinstance(d, SourceError)]
-    settings = pipeline.Settings(ontology=_paths(ontology), dictionaries=_paths(dictionaries),
+    settings = Settings(ontology=_paths(ontology), dictionaries=_paths(dictionaries),
                                  aliases=_paths(aliases), use_model=use_model)
     docs = [d for d in read if isinstance(d, Document)]
     with tempfile.TemporaryDirectory(prefix="zhkg-") as directory:
@@ -100,6 +101,12 @@ def build(texts_or_paths: Input | Iterable[Input], ontology: PathLike | Iterable
     if failed:
         raise InputError(failed)
     return graph
+
+
+def to_networkx(graph: KnowledgeGraph):
+    """A networkx MultiDiGraph of entities and facts: see `kg.analytics.to_networkx`."""
+    from .analytics import to_networkx as convert
+    return convert(graph)
 
 
 def to_rdf(graph: KnowledgeGraph, ontology: OntologySpec = None, base: str | None = None):

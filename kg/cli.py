@@ -36,13 +36,13 @@ def _extraction_options(f):
 
 
 def _settings(ontology, replace_ontology, dictionaries, no_model, aliases=()):
-    from .pipeline import Settings
+    from .extractor import Settings
     return Settings(tuple(ontology), replace_ontology, tuple(dictionaries), tuple(aliases), not no_model)
 
 
 def _extractor(settings):
     from .ontology import OntologyError
-    from .pipeline import Extractor
+    from .extractor import Extractor
     from .recognise.lexicon import DictionaryError
     try:
         return Extractor(settings)

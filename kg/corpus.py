@@ -23,7 +23,7 @@ from time import monotonic
 from typing import Callable, Iterable, Iterator
 
 from .model import Document
-from .pipeline import DocumentResult, Extractor, Settings
+from .extractor import DocumentResult, Extractor, Settings
 from .sinks.jsonl import DOCUMENTS, MENTIONS, TRIPLES, document_record
 from .sources import JSONL_SUFFIXES, SourceError, read_documents
 

@@ -300,7 +300,8 @@ class Rejection:
 class KnowledgeGraph:
     """What a build produces: resolved entities, valid triples, rejected triples, documents.
 
-    Every writer (JSONL, RDF, Neo4j, HTML) reads only this.
+    Every writer (JSONL, RDF, Neo4j, HTML) reads only this. It is plain data: the conversions
+    live in `kg.api` (`to_networkx`, `to_rdf`, `to_neo4j`, `to_html`, `write`).
     """
 
     entities: dict[str, Entity] = field(default_factory=dict)
@@ -314,30 +315,3 @@ class KnowledgeGraph:
 
     def quantity_triples(self) -> Iterator[Triple]:
         return (t for t in self.triples if t.is_quantity)
-
-    # Writers and views, imported on use so that the model stays free of heavy imports.
-
-    def to_networkx(self):
-        """A networkx MultiDiGraph: see `kg.analytics.to_networkx`."""
-        from .analytics import to_networkx
-        return to_networkx(self)
-
-    def to_rdf(self, ontology=None, base: str | None = None):
-        """An rdflib Dataset: see `kg.api.to_rdf`."""
-        from .api import to_rdf
-        return to_rdf(self, ontology, base)
-
-    def to_neo4j(self, driver, **options):
-        """Load into Neo4j: see `kg.api.to_neo4j`."""
-        from .api import to_neo4j
-        return to_neo4j(self, driver, **options)
-
-    def to_html(self, path, ontology=None, title: str = ""):
-        """Write the interactive page: see `kg.api.to_html`."""
-        from .api import to_html
-        return to_html(self, path, ontology, title)
-
-    def write(self, directory, ontology=None, **options) -> dict[str, str]:
-        """Write a build directory like `kg build`: see `kg.api.write`."""
-        from .api import write
-        return write(self, directory, ontology, **options)

@@ -1,7 +1,6 @@
 """The stages composed: read → normalise → recognise → relate → resolve → validate.
 
-`Extractor` turns one document into mentions and (unresolved) triples; it holds the models
-and tables, loaded once. `build` runs it over a corpus (through `corpus`, in parallel and
+`build` runs the `extractor.Extractor` over a corpus (through `corpus`, in parallel and
 resumably) into files, then resolves and validates in streaming passes over those files, so
 memory does not grow with the number of triples. The CLI calls these; none of them prints.
 """
@@ -16,117 +15,16 @@ from pathlib import Path
 from time import perf_counter
 from typing import Callable, Iterable, Iterator, Sequence
 
-import rjieba
-
+from .corpus import Execution, extract_corpus
+from .extractor import Extractor, Settings
 from .model import Document, KnowledgeGraph, Mention, Rejection, Triple
 from .ontology import Ontology, load_ontology
 from .outputs import write_outputs
-from .quantities import find_quantities
-from .recognise import mentions as mention_steps
-from .recognise.lexicon import Lexicon, LexiconEntry, read_dictionary
-from .recognise.ner import DEFAULT_MODEL, NerModel
-from .recognise.rules import Candidate, Rules, Token
-from .relate.facts import Relater
-from .resolve import DEFAULT_ALIASES, EntityResolver, load_alias_table
+from .resolve import EntityResolver
 from .sinks import jsonl
 from .sinks.rdf import DEFAULT_BASE
-from .sources import SourceError, read_documents
-from .text import Coverage, normalise, split_sentences
-from .times import TimeMatch, find_times
+from .sources import SourceError
 from .validate import RULES, check_triple
-
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """What a user can change about a run; everything else comes from the ontology."""
-
-    ontology: tuple[str, ...] = ()  # extra ontology files
-    replace_ontology: bool = False
-    dictionaries: tuple[str, ...] = ()  # name<TAB>class<TAB>aliases files that force names whole
-    aliases: tuple[str, ...] = ()  # extra alias tables for resolution
-    use_model: bool = True  # the trained recogniser; off = dictionaries and rules only
-
-
-@dataclass(slots=True)
-class DocumentResult:
-    document: Document
-    mentions: list[Mention]
-    triples: list[Triple]
-    seconds: float = 0.0
-
-
-class Extractor:
-    """One document at a time: normalise, recognise, relate. Models load once, here."""
-
-    def __init__(self, settings: Settings = Settings(), ontology: Ontology | None = None):
-        self.settings = settings
-        self.ontology = ontology or load_ontology(settings.ontology, settings.replace_ontology)
-        self.rules = Rules(self.ontology)
-        self.lexicon = Lexicon(self._lexicon_entries())
-        self.model = NerModel.load(DEFAULT_MODEL) if settings.use_model else None
-        self.relater = Relater(self.ontology, self.rules)
-
-    def _lexicon_entries(self) -> Iterator[LexiconEntry]:
-        for entry in load_alias_table(DEFAULT_ALIASES):
-            yield LexiconEntry(entry.name, entry.type, tuple(entry.aliases), tier=2)
-        for path in self.settings.dictionaries:
-            yield from read_dictionary(path, tier=3)
-
-    def __call__(self, document: Document) -> DocumentResult:
-        started = perf_counter()
-        norm = normalise(document.text)
-        sentences = split_sentences(document.id, norm)
-        times = self.find_times(norm.text, sentences)
-        time_spans = [(t.start, t.end) for t in times]
-        in_time = Coverage(len(norm.text), time_spans)
-        quantities = [q for q in find_quantities(norm.text, self.ontology) if not in_time.overlaps(q.start, q.end)]
-        tokens: list[Token] = [tuple(t) for t in rjieba.tokenize(norm.text, hmm=True)]
-        blocked = [(q.start, q.end) for q in quantities] + time_spans
-        candidates = self.recognise(norm.text, tokens, blocked)
-        triples = self.relater.relate(document, norm.text, sentences, candidates, quantities, times, tokens)
-        mentions = [Mention(document.id, document.text[c.start:c.end], c.type, c.start, c.end,
-                            norm.text[c.start:c.end], c.source, c.score) for c in candidates]
-        return DocumentResult(document, mentions, triples, perf_counter() - started)
-
-    def find_times(self, text: str, sentences) -> list[TimeMatch]:
-        """Times sentence by sentence, each read against the latest year the article has named so
-        far (a 2023 report that compares with 2022 still means 2023 by 第四季度)."""
-        found: list[TimeMatch] = []
-        year = None
-        for sentence in sentences:
-            for match in find_times(text[sentence.start:sentence.end], year):
-                match = TimeMatch(match.start + sentence.start, match.end + sentence.start, match.time)
-                found.append(match)
-                if match.time.normalised[:4].isdigit():
-                    year = max(year or 0, int(match.time.normalised[:4]))
-        return found
-
-    def recognise(self, text: str, tokens: Sequence[Token], blocked: list[tuple[int, int]]) -> list[Candidate]:
-        candidates = [Candidate(s, e, entry.type, "dictionary" if entry.tier == 3 else "lexicon", 1.0, entry.tier)
-                      for s, e, entry in self.lexicon.find(text)]
-        candidates += self.rules.candidates(text, tokens, blocked)
-        if self.model is not None:
-            candidates += [Candidate(s, e, cls, "ner", score, 1) for s, e, cls, score in self.model.predict(text)]
-        covered = Coverage(len(text), blocked)
-        candidates = [c for c in candidates if not covered.overlaps(c.start, c.end)]
-        selected = mention_steps.select(c for c in candidates if mention_steps.keep(text, c, self.ontology))
-        selected = mention_steps.complete_person_names(text, selected, tokens, self.ontology)
-        spread = mention_steps.propagate(text, selected, self.ontology)
-        return [c for c in spread if mention_steps.keep(text, c, self.ontology) and not covered.overlaps(c.start, c.end)]
-
-
-def extract(inputs: Iterable[str | Path], extractor: Extractor,
-            stdin=None) -> Iterator[DocumentResult | SourceError]:
-    """Each input document's mentions and triples, as it is read; read errors pass through."""
-    for item in read_documents(inputs, stdin=stdin):
-        if isinstance(item, SourceError):
-            yield item
-            continue
-        try:
-            yield extractor(item)
-        except Exception as exc:  # one bad document must not end a corpus run
-            yield SourceError(item.source or item.id, f"extraction failed: {type(exc).__name__}: {exc}")
 
 
 EXTRACTED = "extracted"  # a build's resumable extraction: a `kg extract` directory inside it
@@ -181,7 +79,6 @@ def build(inputs: Iterable[str | Path], directory: str | Path, settings: Setting
     Writes triples.jsonl, rejected.jsonl, entities.jsonl, mentions.jsonl and documents.jsonl;
     `on_document` hears each input's `corpus.Outcome` as it is done.
     """
-    from .corpus import Execution, extract_corpus  # corpus runs the Extractor defined here
     directory = Path(directory)
     report = BuildReport()
     started = perf_counter()

@@ -5,7 +5,7 @@
     nlp.add_pipe("zhkg_recogniser")   # doc.spans["zhkg_mentions"], doc.ents
     nlp.add_pipe("zhkg_relations")    # doc._.zhkg_triples: list[kg.model.Triple]
 
-Both wrap the one `pipeline.Extractor`: it recognises and relates in a single pass (relations
+Both wrap the one `extractor.Extractor`: it recognises and relates in a single pass (relations
 read the quantities, times and candidates found on the way), so the recogniser keeps that
 pass's result in `doc._.zhkg_extraction` and the relations component publishes its triples.
 Triples are as extracted, not yet resolved across documents or validated; `kg.build` does that.
@@ -20,7 +20,7 @@ from spacy.tokens import Doc, SpanGroup
 from spacy.util import filter_spans
 
 from .model import Document
-from .pipeline import DocumentResult, Extractor, Settings
+from .extractor import DocumentResult, Extractor, Settings
 
 SPANS_KEY = "zhkg_mentions"
 EXTRACTION = "zhkg_extraction"

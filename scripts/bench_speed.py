@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=1.0, help="megabytes (millions of characters) of text")
     parser.add_argument("--out", default=str(ROOT / "reports" / "bench_speed.json"))
     args = parser.parse_args()
-    from kg.pipeline import Extractor, Settings
+    from kg.extractor import Extractor, Settings
     from kg.quantities import find_quantities
     from kg.text import normalise
     import rjieba

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "eval"
 sys.path.insert(0, str(ROOT))
 
-from kg.pipeline import Extractor, Settings, extract  # noqa: E402
+from kg.extractor import Extractor, Settings, extract  # noqa: E402
 
 
 def score(gold: Path, triples: Path, text: Path, doc: str | None, regions: str | None) -> dict:

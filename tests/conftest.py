@@ -14,5 +14,5 @@ def ontology():
 @pytest.fixture(scope="session")
 def extractor(ontology):
     """The full extractor (trained model included), loaded once for the session."""
-    from kg.pipeline import Extractor
+    from kg.extractor import Extractor
     return Extractor(ontology=ontology)

@@ -65,30 +65,30 @@ def test_build_extracts_the_predicates_of_an_extra_ontology(names):
 
 
 def test_to_networkx_is_the_analytics_view(graph):
-    g = graph.to_networkx()
+    g = kg.to_networkx(graph)
     assert {d["name"] for _, d in g.nodes(data=True)} >= {"华信电池", "蓝图汽车"}
     assert [d["predicate"] for *_, d in g.edges(data=True)] == ["partnerOf"]
 
 
 def test_to_rdf_answers_sparql_by_chinese_label(graph):
-    dataset = graph.to_rdf()
+    dataset = kg.to_rdf(graph)
     assert isinstance(dataset, Dataset)
     rows = dataset.query("""
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         PREFIX zhkg: <https://w3id.org/zhkg/ontology#>
         SELECT ?raw WHERE { ?c rdfs:label "蓝图汽车"@zh ; zhkg:revenue ?q . ?q zhkg:raw ?raw }""")
     assert [str(r.raw) for r in rows] == ["320亿元"]
-    custom = graph.to_rdf(base="https://example.org/kg/")
+    custom = kg.to_rdf(graph, base="https://example.org/kg/")
     assert any(str(s).startswith("https://example.org/kg/entity/") for s in custom.subjects())
 
 
 def test_to_html_writes_a_page_naming_the_entities(graph, tmp_path):
-    page = graph.to_html(tmp_path / "page" / "graph.html", title="测试图谱")
+    page = kg.to_html(graph, tmp_path / "page" / "graph.html", title="测试图谱")
     assert "蓝图汽车" in page.read_text(encoding="utf-8")
 
 
 def test_write_makes_a_build_directory_that_reads_back(graph, tmp_path):
-    paths = graph.write(tmp_path / "out")
+    paths = kg.write(graph, tmp_path / "out")
     assert {"report", "html", "ttl"} <= set(paths)
     again = read_graph(tmp_path / "out")
     assert facts(again) == facts(graph)
@@ -97,7 +97,7 @@ def test_write_makes_a_build_directory_that_reads_back(graph, tmp_path):
 
 @pytest.mark.neo4j
 def test_to_neo4j_loads_the_graph(graph, neo4j_driver):
-    summary = graph.to_neo4j(neo4j_driver)
+    summary = kg.to_neo4j(graph, neo4j_driver)
     assert summary.relations.created == 1
     names = neo4j_driver.execute_query(
         "MATCH (:Entity {name: '华信电池'})-[:PARTNER_OF]->(o) RETURN o.name AS name").records

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from kg.corpus import PROGRESS, Execution, ResumeError, extract_corpus
-from kg.pipeline import Settings, build
+from kg.extractor import Settings
+from kg.pipeline import build
 from kg.sinks.jsonl import DOCUMENTS, MENTIONS, TRIPLES
 
 SENTENCES = [
@@ -96,7 +97,7 @@ def test_a_failed_document_is_reported_with_its_reason_and_retried_next_run(tmp_
             raise RuntimeError("模型崩溃")
         return extractor(document)
 
-    from kg.pipeline import Extractor
+    from kg.extractor import Extractor
     extractor = Extractor(Settings(use_model=False))
     first = list(extract_corpus([source], tmp_path / "out", Settings(use_model=False), extractor=flaky))
     [failure] = [o.error for o in first if o.error]

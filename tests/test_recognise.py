@@ -3,7 +3,7 @@
 import pytest
 
 from kg.model import Document
-from kg.pipeline import Extractor, Settings
+from kg.extractor import Extractor, Settings
 from kg.recognise.lexicon import DictionaryError, Lexicon, LexiconEntry, read_dictionary
 from kg.recognise.mentions import select, short_forms
 from kg.recognise.rules import Candidate

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from kg.model import Document, Quantity
 from kg.ontology import DEFAULT_ONTOLOGY
-from kg.pipeline import Extractor, Settings
+from kg.extractor import Extractor, Settings
 
 
 def facts(extractor, text, doc_id="t"):
