@@ -1,8 +1,9 @@
-"""One document through the language stages: read → normalise → recognise → relate.
+"""One document through the language stages: normalise → times → quantities → words → recognise
+→ triggers → relations, each a named component (`kg.components`) filling one `model.Doc`.
 
-`Extractor` turns one document into mentions and (unresolved) triples; it holds the models and
-tables, loaded once. `corpus` runs it over many documents and `pipeline` resolves, validates
-and writes what it made.
+`Extractor` builds the components once (models and tables load here) and runs them on every
+document; `corpus` runs it over many documents and `pipeline` resolves, validates and writes
+what it made.
 """
 
 from __future__ import annotations
@@ -10,33 +11,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator
 
-import rjieba
-
-from .model import Document, Mention, Triple
+from . import quantities, text, times, words  # noqa: F401  (they register their components)
+from .components import build_components
+from .model import Doc, Document, Mention, Triple
 from .ontology import Ontology, load_ontology
-from .quantities import find_quantities
-from .recognise import mentions as mention_steps
-from .recognise.lexicon import Lexicon, LexiconEntry, read_dictionary
-from .recognise.ner import DEFAULT_MODEL, NerModel
-from .recognise.rules import Candidate, Rules, Token
-from .relate.facts import Relater
-from .resolve import DEFAULT_ALIASES, load_alias_table
+from .recognise import recogniser  # noqa: F401
+from .relate import facts, triggers  # noqa: F401
 from .sources import SourceError, read_documents
-from .text import Coverage, normalise, split_sentences
-from .times import TimeMatch, find_times
+
+DEFAULT_COMPONENTS = ("normalise", "times", "quantities", "tokens", "recognise", "triggers", "relations")
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     """What a user can change about a run; everything else comes from the ontology."""
 
-    ontology: tuple[str, ...] = ()  # extra ontology files
+    ontology: tuple[str, ...] = ()  # extra ontology files (Turtle, or grammar TSV)
     replace_ontology: bool = False
     dictionaries: tuple[str, ...] = ()  # name<TAB>class<TAB>aliases files that force names whole
     aliases: tuple[str, ...] = ()  # extra alias tables for resolution
     use_model: bool = True  # the trained recogniser; off = dictionaries and rules only
+    components: tuple[str, ...] = DEFAULT_COMPONENTS  # the language stages, in order
+
+    def component_config(self) -> dict[str, dict]:
+        return {"recognise": {"dictionaries": self.dictionaries, "use_model": self.use_model}}
 
 
 @dataclass(slots=True)
@@ -48,63 +48,28 @@ class DocumentResult:
 
 
 class Extractor:
-    """One document at a time: normalise, recognise, relate. Models load once, here."""
+    """One document at a time through the components. Models load once, here."""
 
     def __init__(self, settings: Settings = Settings(), ontology: Ontology | None = None):
         self.settings = settings
         self.ontology = ontology or load_ontology(settings.ontology, settings.replace_ontology)
-        self.rules = Rules(self.ontology)
-        self.lexicon = Lexicon(self._lexicon_entries())
-        self.model = NerModel.load(DEFAULT_MODEL) if settings.use_model else None
-        self.relater = Relater(self.ontology, self.rules)
+        self.components = build_components(settings.components, self.ontology, settings.component_config())
 
-    def _lexicon_entries(self) -> Iterator[LexiconEntry]:
-        for entry in load_alias_table(DEFAULT_ALIASES):
-            yield LexiconEntry(entry.name, entry.type, tuple(entry.aliases), tier=2)
-        for path in self.settings.dictionaries:
-            yield from read_dictionary(path, tier=3)
+    def component(self, name: str):
+        """The built component of that name (KeyError if the pipeline has none)."""
+        return dict(self.components)[name]
+
+    def analyse(self, document: Document) -> Doc:
+        """The document with every component's findings."""
+        doc = Doc(document)
+        for _, component in self.components:
+            component(doc)
+        return doc
 
     def __call__(self, document: Document) -> DocumentResult:
         started = perf_counter()
-        norm = normalise(document.text)
-        sentences = split_sentences(document.id, norm)
-        times = self.find_times(norm.text, sentences)
-        time_spans = [(t.start, t.end) for t in times]
-        in_time = Coverage(len(norm.text), time_spans)
-        quantities = [q for q in find_quantities(norm.text, self.ontology) if not in_time.overlaps(q.start, q.end)]
-        tokens: list[Token] = [tuple(t) for t in rjieba.tokenize(norm.text, hmm=True)]
-        blocked = [(q.start, q.end) for q in quantities] + time_spans
-        candidates = self.recognise(norm.text, tokens, blocked)
-        triples = self.relater.relate(document, norm.text, sentences, candidates, quantities, times, tokens)
-        mentions = [Mention(document.id, document.text[c.start:c.end], c.type, c.start, c.end,
-                            norm.text[c.start:c.end], c.source, c.score) for c in candidates]
-        return DocumentResult(document, mentions, triples, perf_counter() - started)
-
-    def find_times(self, text: str, sentences) -> list[TimeMatch]:
-        """Times sentence by sentence, each read against the latest year the article has named so
-        far (a 2023 report that compares with 2022 still means 2023 by 第四季度)."""
-        found: list[TimeMatch] = []
-        year = None
-        for sentence in sentences:
-            for match in find_times(text[sentence.start:sentence.end], year):
-                match = TimeMatch(match.start + sentence.start, match.end + sentence.start, match.time)
-                found.append(match)
-                if match.time.normalised[:4].isdigit():
-                    year = max(year or 0, int(match.time.normalised[:4]))
-        return found
-
-    def recognise(self, text: str, tokens: Sequence[Token], blocked: list[tuple[int, int]]) -> list[Candidate]:
-        candidates = [Candidate(s, e, entry.type, "dictionary" if entry.tier == 3 else "lexicon", 1.0, entry.tier)
-                      for s, e, entry in self.lexicon.find(text)]
-        candidates += self.rules.candidates(text, tokens, blocked)
-        if self.model is not None:
-            candidates += [Candidate(s, e, cls, "ner", score, 1) for s, e, cls, score in self.model.predict(text)]
-        covered = Coverage(len(text), blocked)
-        candidates = [c for c in candidates if not covered.overlaps(c.start, c.end)]
-        selected = mention_steps.select(c for c in candidates if mention_steps.keep(text, c, self.ontology))
-        selected = mention_steps.complete_person_names(text, selected, tokens, self.ontology)
-        spread = mention_steps.propagate(text, selected, self.ontology)
-        return [c for c in spread if mention_steps.keep(text, c, self.ontology) and not covered.overlaps(c.start, c.end)]
+        doc = self.analyse(document)
+        return DocumentResult(document, doc.mentions, doc.triples, perf_counter() - started)
 
 
 def extract(inputs: Iterable[str | Path], extractor: Extractor,

@@ -15,7 +15,10 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import Any, Iterable, Iterator, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple, Union
+
+if TYPE_CHECKING:  # the ontology's typed view; the model itself imports nothing heavy
+    from .ontology import Predicate
 
 
 def _check_fields(cls: type, data: dict[str, Any]) -> None:
@@ -43,8 +46,6 @@ class Document:
     def content_hash(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "source": self.source, "chars": len(self.text)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,75 @@ class Mention:
     def from_dict(cls, data: dict[str, Any]) -> "Mention":
         _check_fields(cls, data)
         return cls(**data)
+
+
+class Token(NamedTuple):
+    """A word of the segmenter, with offsets into the text."""
+
+    word: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuantityMatch:
+    """A figure found in the text: `quantity.raw` is the normalised surface text[start:end]."""
+
+    start: int
+    end: int
+    quantity: "Quantity"
+
+
+@dataclass(frozen=True, slots=True)
+class TimeMatch:
+    start: int
+    end: int
+    time: "TimeQualifier"
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerHit:
+    """A trigger word of one or more ontology predicates (研发 → develops, rdInvestment)."""
+
+    start: int
+    end: int
+    word: str
+    predicates: tuple["Predicate", ...]
+    negative: bool = False  # 下降, 减少: the figure is a decrease
+
+    def of_kind(self, kind: str) -> tuple["Predicate", ...]:
+        return tuple(p for p in self.predicates if p.kind == kind)
+
+
+@dataclass(slots=True)
+class Doc:
+    """One document as the language stages see it, filled stage by stage (like spaCy's `Doc`).
+
+    `text` is the normalised view (simplified script, half-width) of `document.text`; both have
+    the same length, so every offset below indexes either. Each component of the extractor
+    assigns some of these fields and reads others (see `kg.components`).
+    """
+
+    document: Document
+    text: str = ""
+    sentences: list[Sentence] = field(default_factory=list)
+    tokens: list[Token] = field(default_factory=list)
+    times: list[TimeMatch] = field(default_factory=list)
+    quantities: list[QuantityMatch] = field(default_factory=list)
+    candidates: list["Mention"] = field(default_factory=list)  # every recogniser's proposals, overlapping
+    mentions: list["Mention"] = field(default_factory=list)  # the chosen, non-overlapping names
+    triggers: list[TriggerHit] = field(default_factory=list)
+    triples: list["Triple"] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # what a stage could not read, e.g. one figure
+
+    @property
+    def id(self) -> str:
+        return self.document.id
+
+    def mention(self, start: int, end: int, type: str, source: str, score: float = 1.0) -> "Mention":
+        """A mention of text[start:end], with its original surface and its normalised form."""
+        return Mention(self.document.id, self.document.text[start:end], type, start, end,
+                       self.text[start:end], source, score)
 
 
 def entity_id(name: str, type: str) -> str:

@@ -16,8 +16,9 @@ from typing import Iterable
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 
+from .grammar import DEFAULT_GRAMMAR, Grammar, load_grammar
+
 ZHKG = Namespace("https://w3id.org/zhkg/ontology#")
-ONTOLOGY_IRI = URIRef("https://w3id.org/zhkg/ontology")
 DEFAULT_ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology" / "zhkg.ttl"
 SHAPES = DEFAULT_ONTOLOGY.with_name("shapes.ttl")
 
@@ -35,6 +36,8 @@ class OntologyClass:
     parents: tuple[str, ...] = ()
     name_suffixes: tuple[str, ...] = ()
     short_form_suffixes: tuple[str, ...] = ()
+    legal_suffixes: tuple[str, ...] = ()  # 股份有限公司, Ltd.: a legal form, stripped when names are compared
+    topic: bool = False  # may an article or paragraph be about an entity of this class?
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,9 @@ class Predicate:
     object_markers: tuple[str, ...] = ()  # 与X合作, 在X展出: the marked mentions are objects
     bracketed_figure: bool = False  # 385亿元(+8.5%): the bracketed figure is this predicate's
     implied_after: tuple[str, ...] = ()  # 云计算业务385亿元: classes whose bare figure states it
+    signed: bool = False  # the amount may be negative (a profit may be a loss)
+    change: bool = False  # the figure is a change, not a level (growth rates may fall below zero)
+    symmetric: bool = False  # (A, p, B) says (B, p, A): stored once
 
     @property
     def is_quantity(self) -> bool:
@@ -74,10 +80,37 @@ class Ontology:
     classes: dict[str, OntologyClass] = field(default_factory=dict)
     predicates: dict[str, Predicate] = field(default_factory=dict)
     units: dict[str, Unit] = field(default_factory=dict)  # by canonical symbol
-    stop_names: frozenset[str] = frozenset()
-    function_words: frozenset[str] = frozenset()
-    title_words: frozenset[str] = frozenset()
+    grammar: Grammar = field(default_factory=Grammar)
     sources: tuple[str, ...] = ()
+
+    @property
+    def stop_names(self) -> frozenset[str]:
+        return self.grammar.stop_names
+
+    @property
+    def function_words(self) -> frozenset[str]:
+        return self.grammar.function_words
+
+    @property
+    def title_words(self) -> frozenset[str]:
+        return self.grammar.title_words
+
+    @cached_property
+    def topic_classes(self) -> tuple[str, ...]:
+        """Classes an article may be about, and every class below them."""
+        roots = [c.name for c in self.classes.values() if c.topic]
+        return tuple(c for c in self.classes if self.is_a(c, roots))
+
+    @cached_property
+    def name_suffixes(self) -> tuple[tuple[str, str], ...]:
+        """(suffix, class), longest first, so 股份有限公司 beats 公司 and 智能工厂 beats 工厂."""
+        pairs = [(s, c.name) for c in self.classes.values() for s in c.name_suffixes]
+        return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+
+    @cached_property
+    def legal_suffixes(self) -> tuple[str, ...]:
+        """Every class's legal-form endings, longest first."""
+        return tuple(sorted({s for c in self.classes.values() for s in c.legal_suffixes}, key=len, reverse=True))
 
     def ancestors(self, name: str) -> tuple[str, ...]:
         """The class and every class above it (Company → Company, Organization, Entity)."""
@@ -91,13 +124,6 @@ class Ontology:
 
     def is_a(self, name: str, allowed: Iterable[str]) -> bool:
         return bool(set(self.ancestors(name)) & set(allowed))
-
-    def predicate_by_label(self, label: str) -> Predicate | None:
-        return self._by_label.get(label)
-
-    @cached_property
-    def _by_label(self) -> dict[str, Predicate]:
-        return {p.label: p for p in self.predicates.values()} | {p.id: p for p in self.predicates.values()}
 
     @cached_property
     def unit_surfaces(self) -> dict[str, Unit]:
@@ -137,10 +163,15 @@ def _strings(g: Graph, node, prop) -> tuple[str, ...]:
     return tuple(sorted(str(v) for v in g.objects(node, prop)))
 
 
+def is_grammar_file(path: str | Path) -> bool:
+    """A .tsv given as an ontology file holds language words (see kg/grammar.py), not Turtle."""
+    return str(path).lower().endswith(".tsv")
+
+
 def load_graph(paths: Iterable[str | Path] = (), replace: bool = False) -> Graph:
-    """Parse the default ontology (unless `replace`) plus any user files into one graph."""
+    """Parse the default ontology (unless `replace`) plus any user Turtle files into one graph."""
     files = [] if replace else [DEFAULT_ONTOLOGY]
-    files += [Path(p) for p in paths]
+    files += [Path(p) for p in paths if not is_grammar_file(p)]
     if not files:
         raise OntologyError("no ontology: --replace-ontology needs at least one --ontology FILE")
     g = Graph()
@@ -158,17 +189,21 @@ def load_ontology(paths: Iterable[str | Path] = (), replace: bool = False) -> On
     """Read the ontology into the typed view every stage uses."""
     paths = list(paths)
     g = load_graph(paths, replace)
-    onto = Ontology(sources=tuple(str(p) for p in ([] if replace else [DEFAULT_ONTOLOGY]) + paths))
+    grammar = load_grammar([p for p in paths if is_grammar_file(p)], replace)
+    defaults = [] if replace else [DEFAULT_ONTOLOGY, DEFAULT_GRAMMAR]
+    onto = Ontology(grammar=grammar, sources=tuple(str(p) for p in defaults + paths))
     for node in set(g.subjects(RDF.type, OWL.Class)):
         if not isinstance(node, URIRef) or node in (ZHKG.Dimension, ZHKG.Unit, ZHKG.QuantityProperty):
             continue
         name = _local(node)
         parents = tuple(_local(p) for p in g.objects(node, RDFS.subClassOf) if isinstance(p, URIRef)
                         and str(p).startswith(str(ZHKG)))
+        legal = _strings(g, node, ZHKG.legalSuffix)
         onto.classes[name] = OntologyClass(name, str(node), _label(g, node, "zh") or name,
                                            _label(g, node, "en") or name, parents,
-                                           _strings(g, node, ZHKG.nameSuffix),
-                                           _strings(g, node, ZHKG.shortFormSuffix))
+                                           tuple(sorted({*_strings(g, node, ZHKG.nameSuffix), *legal})),
+                                           tuple(sorted({*_strings(g, node, ZHKG.shortFormSuffix), *legal})),
+                                           legal, g.value(node, ZHKG.topicClass) == Literal(True))
     for node in set(g.subjects(RDF.type, ZHKG.Unit)):
         dim = g.value(node, ZHKG.dimension)
         symbol = str(g.value(node, ZHKG.symbol) or "")
@@ -199,8 +234,8 @@ def load_ontology(paths: Iterable[str | Path] = (), replace: bool = False) -> On
                                          g.value(node, ZHKG.contextSubject) != Literal(False),
                                          tuple(sorted(_strings(g, node, ZHKG.objectMarker), key=len, reverse=True)),
                                          g.value(node, ZHKG.bracketedFigure) == Literal(True),
-                                         tuple(_local(c) for c in g.objects(node, ZHKG.impliedAfter)))
-    onto.stop_names = frozenset(str(v) for v in g.objects(None, ZHKG.notAnEntity))
-    onto.function_words = frozenset(str(v) for v in g.objects(None, ZHKG.functionWord))
-    onto.title_words = frozenset(str(v) for v in g.objects(None, ZHKG.titleWord))
+                                         tuple(_local(c) for c in g.objects(node, ZHKG.impliedAfter)),
+                                         g.value(node, ZHKG.signed) == Literal(True),
+                                         g.value(node, ZHKG.change) == Literal(True),
+                                         (node, RDF.type, OWL.SymmetricProperty) in g)
     return onto

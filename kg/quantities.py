@@ -13,8 +13,10 @@ import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from kg.model import Quantity
+from kg.components import component
+from kg.model import Doc, Quantity, QuantityMatch
 from kg.ontology import Ontology, Unit
+from kg.text import Coverage
 from kg.times import find_times
 
 _MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10**4, "亿": 10**8, "兆": 10**12}
@@ -40,13 +42,6 @@ _NUMBER = re.compile(
     rf"(?P<mult>[{''.join(_MULTIPLIERS)}]*)"
     rf"(?P<inner_after>[{re.escape(_INNER_MODIFIERS)}])?"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class QuantityMatch:
-    start: int
-    end: int
-    quantity: Quantity  # raw == text[start:end]
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,3 +352,15 @@ def find_quantities(text: str, ontology: Ontology) -> list[QuantityMatch]:
         out.append(QuantityMatch(start, end, _quantity(raw, *found, table)))
         pos = end
     return out
+
+
+@component("quantities", requires=("text", "times"), assigns=("quantities",))
+class QuantityReader:
+    """Figures with their units, outside the times already read (2024年 is no 2024 years)."""
+
+    def __init__(self, ontology: Ontology):
+        self.ontology = ontology
+
+    def __call__(self, doc: Doc) -> None:
+        in_time = Coverage(len(doc.text), ((t.start, t.end) for t in doc.times))
+        doc.quantities = [q for q in find_quantities(doc.text, self.ontology) if not in_time.overlaps(q.start, q.end)]

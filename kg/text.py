@@ -2,8 +2,8 @@
 
 Every stage works on normalised text (simplified script, half-width letters, digits and
 punctuation) so that one set of dictionaries and rules serves 寧德時代 and 宁德时代, ＳＵ７ and
-SU7. Outputs must still point into the ORIGINAL text: `NormalisedText.to_original` maps any
-offset back. Conversion is character for character, so the map is a plain list.
+SU7. Outputs must still point into the ORIGINAL text: conversion is character for character, so an
+offset into the normalised text is the same offset into the original.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from functools import lru_cache
 
 import opencc
 
-from .model import Sentence
+from .components import component
+from .grammar import default_grammar
+from .model import Doc, Sentence
 
 # Full-width ASCII (！ to ～) sits 0xFEE0 above its half-width form; U+3000 is the ideographic space.
 _WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -51,12 +53,9 @@ class NormalisedText:
     original: str
     text: str
 
-    def to_original(self, offset: int) -> int:
-        """Offsets map one to one: normalisation never changes a character count."""
-        return offset
-
     def original_span(self, start: int, end: int) -> str:
-        return self.original[self.to_original(start): self.to_original(end)]
+        """Offsets map one to one: normalisation never changes a character count."""
+        return self.original[start:end]
 
 
 def normalise(text: str) -> NormalisedText:
@@ -71,7 +70,10 @@ def normalise(text: str) -> NormalisedText:
 _TERMINATORS = set("。！？!?；;")
 _CLOSERS_AFTER_END = set("”’」』\"')）】》")
 _OPEN = {"“": "”", "「": "」", "『": "』", "(": ")", "（": "）", "【": "】", "《": "》", "[": "]"}
-_BULLET = re.compile(r"[ \t\u3000]*(?:[•·●▪◆◇■□○◎►▶➤✔✓\-*]|\d{1,2}(?:[、)）]|\.(?=[ \t]))|[一二三四五六七八九十]{1,2}、|[(（]\d{1,2}[)）])[ \t\u3000]*")
+BULLET_MARKS = "•·●▪◆◇■□○◎►▶➤✔✓-*"
+_LIST_NUMERALS = "".join(w for group in ("digit", "small_multiplier") for w in default_grammar().words(group))
+_BULLET = re.compile(rf"[ \t\u3000]*(?:[{re.escape(BULLET_MARKS)}]|\d{{1,2}}(?:[、)）]|\.(?=[ \t]))"
+                     rf"|[{_LIST_NUMERALS}]{{1,2}}、|[(（]\d{{1,2}}[)）])[ \t\u3000]*")
 
 
 def split_sentences(doc_id: str, normalised: NormalisedText) -> list[Sentence]:
@@ -91,9 +93,7 @@ def split_sentences(doc_id: str, normalised: NormalisedText) -> list[Sentence]:
             bullet = _BULLET.match(line)
             start = line_start + (bullet.end() if bullet else 0)
             for s, e in _split_line(text, start, line_end):
-                start_o, end_o = normalised.to_original(s), normalised.to_original(e)
-                sentences.append(Sentence(doc_id, len(sentences), start_o, end_o,
-                                          normalised.original[start_o:end_o], paragraph))
+                sentences.append(Sentence(doc_id, len(sentences), s, e, normalised.original[s:e], paragraph))
             paragraph += 1
         line_start = line_end + 1
     return sentences
@@ -129,6 +129,19 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and text[end - 1].isspace():
         end -= 1
     return (start, end) if end > start else None
+
+
+@component("normalise", assigns=("text", "sentences"))
+class Normaliser:
+    """Traditional → simplified and full-width → half-width, then sentences and paragraphs."""
+
+    def __init__(self, ontology):
+        pass
+
+    def __call__(self, doc: Doc) -> None:
+        normalised = normalise(doc.document.text)
+        doc.text = normalised.text
+        doc.sentences = split_sentences(doc.document.id, normalised)
 
 
 class Coverage:

@@ -12,9 +12,9 @@ Input is already normalised (simplified script, half-width digits).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from kg.model import TimeQualifier
+from kg.components import component
+from kg.model import Doc, TimeMatch, TimeQualifier
 
 _YEAR = r"(?:19[0-9]{2}|20[0-9]{2}|2100)"  # a 4-digit number is a year only in 1900–2100
 _QUARTER = r"[1-4一二两三四]"
@@ -56,13 +56,6 @@ _TIME = re.compile(rf"""
 _CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
 _RELATIVE_YEARS = {"前": -2, "去": -1, "今": 0, "明": 1}
 _EDGE_MONTHS = {"底": 12, "末": 12, "初": 1}
-
-
-@dataclass(frozen=True, slots=True)
-class TimeMatch:
-    start: int
-    end: int
-    time: TimeQualifier
 
 
 def _digit(text: str) -> int:
@@ -148,3 +141,21 @@ def find_times(text: str, default_year: int | None = None) -> list[TimeMatch]:
         if normalised is not None:
             out.append(TimeMatch(m.start(), m.end(), TimeQualifier(m.group(), normalised)))
     return out
+
+
+@component("times", requires=("sentences",), assigns=("times",))
+class TimeReader:
+    """Times sentence by sentence, each read against the latest year the article has named so
+    far (a 2023 report that compares with 2022 still means 2023 by 第四季度)."""
+
+    def __init__(self, ontology):
+        pass
+
+    def __call__(self, doc: Doc) -> None:
+        year = None
+        for sentence in doc.sentences:
+            for match in find_times(doc.text[sentence.start:sentence.end], year):
+                match = TimeMatch(match.start + sentence.start, match.end + sentence.start, match.time)
+                doc.times.append(match)
+                if match.time.normalised[:4].isdigit():
+                    year = max(year or 0, int(match.time.normalised[:4]))

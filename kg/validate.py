@@ -27,11 +27,8 @@ PERCENT_CHANGE = (Decimal(-100), Decimal(1000))
 POINT_CHANGE = (Decimal(-100), Decimal(100))
 # No company has a revenue, fleet or head count near 10^15 of anything: above it is a parse error.
 MAGNITUDE_CEILING = Decimal("1e15")
-# Predicates that describe a change (percentages may be negative). Predicates measured in
-# percentage points are changes too; see `_is_change`.
-CHANGE_PREDICATES = frozenset({"growthRate"})
-# Predicates whose amounts may be negative: a profit can be a loss, a loss can be written signed.
-SIGNED_PREDICATES = frozenset({"netProfit", "netLoss"})
+# Which predicates describe a change (zhkg:change) and which amounts may be negative (zhkg:signed)
+# is declared in the ontology; predicates measured in percentage points are changes too.
 
 _QUARTER, _HALF, _YEAR = r"Q[1-4]", r"H[12]", r"\d{4}"
 _TIME_FORMS = tuple(re.compile(p) for p in (
@@ -211,7 +208,7 @@ def _dimension(quantity: Quantity, ontology: Ontology) -> str | None:
 
 
 def _is_change(predicate: Predicate) -> bool:
-    return predicate.id in CHANGE_PREDICATES or "percentagePoint" in predicate.dimensions
+    return predicate.change or "percentagePoint" in predicate.dimensions
 
 
 def _bounds(predicate: Predicate, dimension: str) -> tuple[Decimal, Decimal]:
@@ -219,5 +216,5 @@ def _bounds(predicate: Predicate, dimension: str) -> tuple[Decimal, Decimal]:
         return PERCENT_CHANGE if _is_change(predicate) else PERCENT_LEVEL
     if dimension == "percentagePoint":
         return POINT_CHANGE
-    low = -MAGNITUDE_CEILING if predicate.id in SIGNED_PREDICATES else Decimal(0)
+    low = -MAGNITUDE_CEILING if predicate.signed else Decimal(0)
     return low, MAGNITUDE_CEILING

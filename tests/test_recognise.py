@@ -66,7 +66,7 @@ def test_a_short_form_is_found_after_its_long_form(ontology):
     assert short_forms("星辰汽车", "Company", ontology) == ["星辰"]
     assert short_forms("生态科技", "Company", ontology) == []  # 生态 is a common word
     extractor = Extractor(Settings(use_model=False), ontology=ontology)
-    extractor.lexicon.add(LexiconEntry("星辰汽车", "Company"))
+    extractor.component("recognise").lexicon.add(LexiconEntry("星辰汽车", "Company"))
     found = extractor(Document("t", "星辰汽车发布新车。星辰表示将扩产。")).mentions
     assert [(m.text, m.source) for m in found if m.text == "星辰"] == [("星辰", "short-form")]
 

@@ -15,7 +15,9 @@ from typing import Iterable, Sequence
 
 from ..ontology import Ontology
 from ..text import Coverage
-from .rules import NON_NAME_TAGS, Candidate, Token, is_common_word, word_info
+from ..model import Token
+from ..words import NON_NAME_TAGS, is_common_word, word_info
+from .rules import Candidate
 
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 _LATIN = re.compile(r"[A-Za-z0-9]")

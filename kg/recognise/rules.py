@@ -17,15 +17,11 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Iterable, Sequence
 
-import logging
-
-import jieba
-import jieba.posseg
-
 from ..ontology import Ontology
 from ..text import Coverage
+from ..words import HAN as _HAN, NameWords, is_common_word, word_info
 
-Token = tuple[str, int, int]  # word, start, end
+from ..model import Token
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,29 +34,6 @@ class Candidate:
     tier: int = 2  # 3 user dictionary, 2 shipped dictionaries and rules, 1 statistical model
 
 
-_HAN = re.compile(r"^[\u4e00-\u9fff]+$")
-# jieba dictionary tags that never start or continue a name: verbs, prepositions, adverbs,
-# conjunctions, particles, pronouns, numerals, measure words, locality and time words, idioms.
-NON_NAME_TAGS = frozenset({"v", "p", "d", "c", "u", "r", "m", "q", "f", "t", "i", "ad", "vd", "uj", "ul", "ug", "uz", "uv"})
-_PROPER_TAGS = frozenset({"nr", "nrt", "nrfg", "nt", "nz", "ns", "j", "eng"})
-RARE = 20  # a dictionary word seen fewer times than this is treated like an unknown word
-COMMON = 1000  # a common noun this frequent is no brand and no company short form
-
-
-jieba.setLogLevel(logging.WARNING)  # its dictionary is read here; its start-up chatter is no user's concern
-
-
-@lru_cache(maxsize=200_000)
-def word_info(word: str) -> tuple[str | None, int]:
-    """(tag, frequency) of a word in jieba's dictionary; (None, 0) for an unknown word."""
-    jieba.dt.check_initialized()
-    return jieba.posseg.dt.word_tag_tab.get(word), jieba.dt.FREQ.get(word, 0) or 0
-
-
-def is_common_word(word: str) -> bool:
-    """A frequent ordinary word (生态, 成为, 用户), not a proper name."""
-    tag, freq = word_info(word)
-    return tag is not None and tag not in _PROPER_TAGS and freq >= COMMON
 _MODEL = re.compile(
     r"(?<![A-Za-z0-9.])"
     r"(?:[A-Za-z][A-Za-z0-9\-]*|\d+[A-Za-z][A-Za-z0-9\-]*|\d+(?=[ ][A-Z]))"
@@ -77,17 +50,11 @@ class Rules:
 
     def __init__(self, ontology: Ontology):
         self.ontology = ontology
+        self.is_name_word = NameWords(ontology).is_name_word
 
-    @cached_property
-    def boundary_words(self) -> frozenset[str]:
-        triggers = {t for p in self.ontology.predicates.values() for t in p.triggers}
-        return self.ontology.function_words | self.ontology.title_words | triggers
-
-    @cached_property
-    def suffixes(self) -> list[tuple[str, str]]:
-        """(suffix, class), longest first, so 股份有限公司 beats 公司 and 智能工厂 beats 工厂."""
-        pairs = [(s, c.name) for c in self.ontology.classes.values() for s in c.name_suffixes]
-        return sorted(pairs, key=lambda p: -len(p[0]))
+    @property
+    def suffixes(self) -> tuple[tuple[str, str], ...]:
+        return self.ontology.name_suffixes
 
     @cached_property
     def _suffix_pattern(self) -> re.Pattern:
@@ -100,18 +67,6 @@ class Rules:
     @cached_property
     def _unit_surfaces(self) -> frozenset[str]:
         return frozenset(self.ontology.unit_surfaces)
-
-    def is_name_word(self, word: str) -> bool:
-        """Can this token be part of a name? Not punctuation, not a function or trigger word,
-        not a verb, preposition or adverb that jieba's dictionary knows as one."""
-        if not word.strip() or word in self.boundary_words:
-            return False
-        if word.isascii():
-            return word.isalnum()
-        if not _HAN.match(word):
-            return False
-        tag, freq = word_info(word)
-        return not (tag in NON_NAME_TAGS and freq >= RARE)
 
     def candidates(self, text: str, tokens: Sequence[Token],
                    blocked: Iterable[tuple[int, int]] = ()) -> list[Candidate]:

@@ -12,19 +12,28 @@ from dataclasses import replace
 
 from ..model import Document, Triple
 from ..ontology import Predicate
-from ..recognise.rules import Candidate, is_common_word
+from ..model import Mention
+from ..words import is_common_word
 from .grounding import CONFIDENCE, FROM_CONTEXT, Grounding
-from .sentence import CLAUSE_BREAKS, ENUM_SEPARATORS, SentenceView
+from .sentence import CLAUSE_BREAKS, SentenceView
 from .triggers import TriggerHit
 
-PASSIVE_MARKERS = ("由", "被", "获")  # 由X创立, 被X收购, 获X采用: X is the agent
 MARKER_GAP = 10  # 与长安汽车、吉利等车企达成换电合作: what may stand between the marked list and the trigger
 MAX_IMPLICIT_OBJECT = 12
-IMPLICIT_OBJECT_ENDS = frozenset(",;:，；：。！？!?、和及与等)）”")
+SENTENCE_PUNCTUATION = frozenset(",;:，；：。！？!?、)）”")
+
+
 
 
 class EntityFacts(Grounding):
     """The relation half of the engine: one trigger, its subject and its objects."""
+
+    def __init__(self, ontology):
+        super().__init__(ontology)
+        self.passive_markers = ontology.grammar.words("passive_marker")  # 由X创立, 被X收购: X is the agent
+        self.object_lead = ontology.grammar.words("object_lead")  # 推出了全新X: X is the object
+        # where an unrecognised object ends: punctuation, a list separator or a list's end
+        self.implicit_object_ends = SENTENCE_PUNCTUATION | set(self.separators) | set(self.list_ends)
 
     def entity_facts(self, document: Document, view: SentenceView) -> list[Triple]:
         out = []
@@ -68,7 +77,7 @@ class EntityFacts(Grounding):
         return [self._entity_triple(document, view, s, predicate, o, trigger, how, how_object)
                 for s in subjects for o in objects]
 
-    def _entity_triple(self, document, view, subject, predicate, obj: Candidate, trigger, how, how_object="") -> Triple:
+    def _entity_triple(self, document, view, subject, predicate, obj: Mention, trigger, how, how_object="") -> Triple:
         triple = self._triple(document, view, subject, predicate, self.entity(view, obj, document), obj.start,
                               obj.end, trigger, how, self.time_for(view, trigger.start))
         if how_object:
@@ -76,9 +85,9 @@ class EntityFacts(Grounding):
                              extractor=f"{triple.extractor}+{how_object}")
         return triple
 
-    def _modified_after(self, view: SentenceView, last_object: Candidate, predicate: Predicate) -> Candidate | None:
+    def _modified_after(self, view: SentenceView, last_object: Mention, predicate: Predicate) -> Mention | None:
         """X的Y after the objects: the relation clause modifies Y, which is its subject."""
-        if view.between(last_object.end, last_object.end + 1) != "的":
+        if view.between(last_object.end, last_object.end + 1) not in self.modifier_particles:
             return None
         return next((m for m in view.mentions if m.start == last_object.end + 1
                      and self.fits(m.type, predicate.domain)), None)
@@ -90,56 +99,56 @@ class EntityFacts(Grounding):
         return all(w in self.ontology.function_words or any(t.start <= s < t.end for t in view.times)
                    for w, s, e in view.tokens if clause_start <= s and e <= trigger.start and w.strip(" •·-*"))
 
-    def _objects(self, view: SentenceView, predicate: Predicate, after: list[Candidate]) -> list[Candidate]:
+    def _objects(self, view: SentenceView, predicate: Predicate, after: list[Mention]) -> list[Mention]:
         """The first fitting mention after the trigger and the ones listed with it."""
         fitting = [m for m in after if self.fits(m.type, predicate.range)]
         if not fitting:
             return []
         objects = [fitting[0]]
         for m in fitting[1:]:
-            if view.between(objects[-1].end, m.start).strip() in ENUM_SEPARATORS + ("等", ""):
+            if view.between(objects[-1].end, m.start).strip() in (*self.separators, *self.list_ends, ""):
                 objects.append(m)
             else:
                 break
         return objects
 
-    def _implicit_object(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate) -> Candidate | None:
+    def _implicit_object(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate) -> Mention | None:
         """搭载磁吸式可拆卸镜头: the noun phrase after the trigger, for product/technology ranges."""
         kinds = [c for c in ("Product", "Technology", "Location") if c in predicate.range]
         if not kinds:
             return None
         _, clause_end = view.clause_of(trigger.start)
         words = [t for t in view.tokens if t[1] >= trigger.end and t[2] <= clause_end]
-        while words and words[0][0] in ("了", "的", "出", "全新", "新", "自研", "自主"):
+        while words and words[0][0] in self.object_lead:
             words = words[1:]
         if not words or words[0][1] > trigger.end + 2:
             return None
         start = end = words[0][1]
         for word, s, e in words:
-            if s != end or not self.rules.is_name_word(word) or any(q.start < e and s < q.end for q in view.quantities):
+            if s != end or not self.words.is_name_word(word) or any(q.start < e and s < q.end for q in view.quantities):
                 break
             end = e
         if not 2 <= end - start <= MAX_IMPLICIT_OBJECT:
             return None
         name = view.between(start, end)
         following = view.between(end, end + 1)
-        place_modifier = kinds[0] == "Location" and following == "的"  # 位于泰国罗勇府的工厂
-        if following and following not in IMPLICIT_OBJECT_ENDS and not place_modifier:
+        place_modifier = kinds[0] == "Location" and following in self.modifier_particles  # 位于X省的工厂
+        if following and following not in self.implicit_object_ends and not place_modifier:
             return None  # 研发人员超过1万人: the phrase runs on into a verb, it is no name
         if name in self.ontology.stop_names or is_common_word(name) or not re.search(r"[\u4e00-\u9fffA-Za-z]", name):
             return None
-        suffix_class = next((c for s, c in self.rules.suffixes if name.endswith(s) and c in predicate.range), None)
-        return Candidate(start, end, suffix_class or kinds[0], "implicit", 0.7)
+        suffix_class = next((c for s, c in self.ontology.name_suffixes if name.endswith(s) and c in predicate.range), None)
+        return view.doc.mention(start, end, suffix_class or kinds[0], "implicit", 0.7)
 
     def _passive_agent(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate,
-                       before: list[Candidate]) -> Candidate | None:
+                       before: list[Mention]) -> Mention | None:
         """由X…创立 / 被X收购: the mention right after 由/被, earlier in the clause, is the agent."""
         for m in before:
-            if view.between(m.start - 1, m.start) in PASSIVE_MARKERS and self.fits(m.type, predicate.domain):
+            if view.between(m.start - 1, m.start) in self.passive_markers and self.fits(m.type, predicate.domain):
                 return m
         return None
 
-    def _passive(self, document, view, trigger, predicate, agent: Candidate) -> list[Triple]:
+    def _passive(self, document, view, trigger, predicate, agent: Mention) -> list[Triple]:
         """The agents are the subjects; the object is what stands before 由/被/获 (else the topic)."""
         head = agent.start - 1
         objects = [m for m in view.mentions if m.end <= head and self.fits(m.type, predicate.range)][-1:]
@@ -149,13 +158,13 @@ class EntityFacts(Grounding):
         agents = [agent]  # 获OPPO、vivo采用: every listed agent
         for m in view.mentions:
             if m.start > agents[-1].end and m.end <= trigger.start and self.fits(m.type, predicate.domain) \
-                    and view.between(agents[-1].end, m.start).strip() in ENUM_SEPARATORS:
+                    and view.between(agents[-1].end, m.start).strip() in self.separators:
                 agents.append(m)
         return [replace(self._entity_triple(document, view, a, predicate, o, trigger, "clause-subject"),
                         inferred=how == "topic") for a in agents for o in objects]
 
     def _marker_before(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate,
-                       before: list[Candidate]) -> tuple[str, list[Candidate]] | None:
+                       before: list[Mention]) -> tuple[str, list[Mention]] | None:
         """与X合作 / 在X展出 / 为X供应 / 对X的收购: the predicate's object marker and the mentions it
         governs. In 长安汽车与华为、宁德时代合作 the marker sits inside the list: what follows it are
         the objects, what precedes it the subject."""
@@ -174,7 +183,7 @@ class EntityFacts(Grounding):
         marker = next((m for m in predicate.object_markers if prefix.endswith(m)), None)
         return (marker, group) if marker else None
 
-    def _marked(self, document, view, trigger, predicate, marked: tuple[str, list[Candidate]]) -> list[Triple]:
+    def _marked(self, document, view, trigger, predicate, marked: tuple[str, list[Mention]]) -> list[Triple]:
         """The marked mentions are objects; the subject comes before the marker."""
         marker, group = marked
         head = group[0].start - len(marker)
@@ -192,7 +201,7 @@ class EntityFacts(Grounding):
         if not owners or not members:
             return []
         listed = [members[0]] + [m for prev, m in zip(members, members[1:])
-                                 if view.between(prev.end, m.start).strip() in ENUM_SEPARATORS]
+                                 if view.between(prev.end, m.start).strip() in self.separators]
         return [self._entity_triple(document, view, m, predicate, owners[0], trigger, "clause-subject")
                 for m in listed]
 

@@ -10,42 +10,29 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..model import Document, Sentence, TimeQualifier, Triple
-from ..ontology import Ontology
-from ..quantities import QuantityMatch
-from ..recognise.rules import Candidate, Rules, Token
-from ..times import TimeMatch
+from ..components import component
+from ..model import Doc, Sentence, TimeMatch, TimeQualifier, Triple
 from .entity_facts import EntityFacts
 from .quantity_facts import QuantityFacts
-from .sentence import SentenceView, Spans, TokenSpan, clauses, year_of
+from .sentence import SentenceView, Spans, clauses, year_of
 from .topic import TopicTracker
-from .triggers import TriggerIndex
 
 
 class Relater(QuantityFacts, EntityFacts):
-    """Turns one document's recognised material into triples."""
+    """Turns one document's mentions, figures, times and trigger words into triples."""
 
-    def __init__(self, ontology: Ontology, rules: Rules | None = None):
-        super().__init__(ontology, rules)
-        self.triggers = TriggerIndex(ontology)
-
-    def relate(self, document: Document, text: str, sentences: Sequence[Sentence],
-               mentions: Sequence[Candidate], quantities: Sequence[QuantityMatch],
-               times: Sequence[TimeMatch], tokens: Sequence[Token]) -> list[Triple]:
-        topics = TopicTracker(text, sentences, mentions)
-        blocked = [(m.start, m.end) for m in mentions] + [(q.start, q.end) for q in quantities]
-        hits = self.triggers.find(text, blocked, {t[2] for t in tokens})
+    def relate(self, doc: Doc) -> list[Triple]:
+        document, text, sentences, times = doc.document, doc.text, doc.sentences, doc.times
+        topics = TopicTracker(doc, self.ontology)
         triples: dict[tuple, Triple] = {}
-        spans = Spans(mentions), Spans(quantities), Spans(times), Spans(hits)
-        token_spans = Spans([TokenSpan(*t) for t in tokens])
+        spans = Spans(doc.mentions), Spans(doc.quantities), Spans(times), Spans(doc.triggers), Spans(doc.tokens)
         previous, previous_paragraph, paragraph_time = None, -1, None
-        report_year = self._report_year(text, sentences, times)
+        report_year = self._report_year(sentences, times)
         for sentence in sentences:
-            m, q, t, h = (x.inside(sentence.start, sentence.end) for x in spans)
-            words = [(w.word, w.start, w.end) for w in token_spans.inside(sentence.start, sentence.end)]
+            m, q, t, h, words = (x.inside(sentence.start, sentence.end) for x in spans)
             if sentence.paragraph != previous_paragraph:
                 paragraph_time = None
-            view = SentenceView(sentence, text, m, q, t, h, words, clauses(text, sentence), topics.topic(sentence),
+            view = SentenceView(sentence, doc, m, q, t, h, words, clauses(text, sentence), topics.topic(sentence),
                                 previous=previous if previous_paragraph == sentence.paragraph else None,
                                 context_time=paragraph_time or report_year)
             relations = self.entity_facts(document, view)  # first: their explicit subjects serve the figures
@@ -67,14 +54,26 @@ class Relater(QuantityFacts, EntityFacts):
         return list(triples.values())
 
     @staticmethod
-    def _report_year(text: str, sentences: Sequence[Sentence], times: Sequence[TimeMatch]) -> TimeQualifier | None:
+    def _report_year(sentences: Sequence[Sentence], times: Sequence[TimeMatch]) -> TimeQualifier | None:
         """The year the article reports on: the latest year named in its opening paragraph."""
         opening_end = max((s.end for s in sentences if s.paragraph <= 1), default=0)
         years = [y for t in times if t.end <= opening_end and (y := year_of(t.time))]
         return TimeQualifier("", max(years)) if years else None
 
     @staticmethod
-    def _subject_mention(view: SentenceView, triple: Triple) -> Candidate | None:
+    def _subject_mention(view: SentenceView, triple: Triple) -> Mention | None:
         """The mention a triple's subject was read from, when the sentence names it."""
         span = next((sp for sp in triple.evidence.spans if sp.role == "subject"), None)
         return next((m for m in view.mentions if span and (m.start, m.end) == (span.start, span.end)), None)
+
+
+@component("relations", requires=("sentences", "tokens", "times", "quantities", "mentions", "triggers"),
+           assigns=("triples",))
+class RuleRelations:
+    """The trigger-rule engine: fills `doc.triples`."""
+
+    def __init__(self, ontology):
+        self.relater = Relater(ontology)
+
+    def __call__(self, doc: Doc) -> None:
+        doc.triples.extend(self.relater.relate(doc))

@@ -7,13 +7,11 @@ from typing import Iterable, NamedTuple, Sequence
 
 from ..model import Document, Entity, Evidence, PredicateRef, Quantity, Span, TimeQualifier, Triple
 from ..ontology import Ontology, Predicate
-from ..recognise.rules import Candidate, Rules
-from .sentence import ENUM_SEPARATORS, SentenceView
-from .topic import SECTION_WORDS
+from ..model import Mention
+from ..words import NameWords
+from .sentence import SentenceView
 from .triggers import TriggerHit
 
-REFERRING_OPENERS = ("其中", "其")  # a sentence opening so continues the previous sentence's subject
-PRONOUNS = ("该公司", "本公司", "公司", "集团", "其", "该集团", "本行", "该行")
 LOCATION_LAST = {"Location": 1}
 FROM_CONTEXT = frozenset({"topic", "pronoun", "previous-sentence"})  # the subject is not in the sentence
 
@@ -32,22 +30,29 @@ class Made(NamedTuple):
     """A fact just made, with the mention that is its subject and how that subject was found."""
 
     triple: Triple
-    subject: Candidate
+    subject: Mention
     how: str
 
 
 class Grounding:
     """Subjects, times, entities and evidence for the facts of one sentence."""
 
-    def __init__(self, ontology: Ontology, rules: Rules | None = None):
+    def __init__(self, ontology: Ontology):
         self.ontology = ontology
-        self.rules = rules or Rules(ontology)
+        self.words = NameWords(ontology)
+        grammar = ontology.grammar
+        self.pronouns = grammar.words("pronoun")  # 该公司…, 其…: the topic, named again
+        self.referring_openers = grammar.words("referring_opener")  # 其中…: the previous sentence's subject
+        self.separators = grammar.words("enum_separator")  # A、B和C
+        self.list_ends = grammar.words("list_end")  # A、B等
+        self.modifier_particles = grammar.words("modifier_particle")  # X的Y
+        self.section_words = grammar.words("section_word")  # X方面，…: X heads a section
 
-    def entity(self, view: SentenceView, candidate: Candidate, document: Document) -> Entity:
+    def entity(self, view: SentenceView, mention: Mention, document: Document) -> Entity:
         """The mention as an entity: normalised name, the original surface kept as an alias."""
-        name = view.text[candidate.start:candidate.end].strip()
-        original = document.text[candidate.start:candidate.end].strip()
-        return Entity.named(name, candidate.type, [original] if original != name else [])
+        name = (mention.norm or mention.text).strip()
+        original = mention.text.strip()
+        return Entity.named(name, mention.type, [original] if original != name else [])
 
     def evidence(self, view: SentenceView, document: Document, *spans: Span) -> Evidence:
         s = view.sentence
@@ -57,7 +62,7 @@ class Grounding:
         return self.ontology.is_a(type, allowed)
 
     def subject_for(self, view: SentenceView, before: int, domain: Sequence[str],
-                    floor: int | None = None) -> tuple[Candidate | None, str]:
+                    floor: int | None = None) -> tuple[Mention | None, str]:
         """Nearest fitting mention before `before` in its clause, else the sentence's opening
         subject, else the paragraph topic. Returns the mention and how it was found."""
         clause_start, _ = view.clause_of(before)
@@ -73,7 +78,7 @@ class Grounding:
                 return opening, "sentence-subject"
         if view.stated is not None and not pronoun and self.fits(view.stated.type, domain) and view.stated.end <= before:
             return view.stated, "sentence-subject"  # …的比亚迪泰国工厂于3月奠基，规划年产能15万辆
-        opens_with_reference = view.between(view.sentence.start, view.sentence.start + 2) in REFERRING_OPENERS
+        opens_with_reference = view.text.startswith(self.referring_openers, view.sentence.start)
         if view.previous is not None and opens_with_reference and self.fits(view.previous.type, domain):
             return view.previous, "previous-sentence"  # …业务收入328亿元。其中第四季度收入167亿元
         if view.topic is not None and self.fits(view.topic.type, domain):
@@ -82,20 +87,20 @@ class Grounding:
 
     def _pronoun_between(self, view: SentenceView, start: int, end: int) -> int | None:
         segment = view.between(start, end)
-        for word in PRONOUNS:
+        for word in self.pronouns:
             at = segment.rfind(word)
             if at >= 0 and not any(m.start <= start + at < m.end for m in view.mentions):
                 return start + at + len(word)
         return None
 
-    def _opening_subject(self, view: SentenceView, domain: Sequence[str]) -> Candidate | None:
+    def _opening_subject(self, view: SentenceView, domain: Sequence[str]) -> Mention | None:
         """The first fitting mention of the sentence, if it comes before any trigger."""
         first_trigger = view.triggers[0].start if view.triggers else view.sentence.end
         for m in view.mentions:
             if m.start >= first_trigger:
                 return None
             if self.fits(m.type, domain) and m.type != "Location" and \
-                    not view.text.startswith(SECTION_WORDS, m.end):
+                    not view.text.startswith(self.section_words, m.end):
                 return m
         return None
 
@@ -124,20 +129,20 @@ class Grounding:
             return own
         return TimeQualifier("", view.context_time.normalised)
 
-    def enumeration_before(self, view: SentenceView, anchor: Candidate, domain: Sequence[str]) -> list[Candidate]:
+    def enumeration_before(self, view: SentenceView, anchor: Mention, domain: Sequence[str]) -> list[Mention]:
         """A、B和C …: the mentions joined to `anchor` by list separators, left to right."""
         members = [anchor]
         earlier = [m for m in view.mentions if m.end <= anchor.start]
         while earlier:
             previous = earlier.pop()
             gap = view.between(previous.end, members[0].start).strip()
-            if gap in ENUM_SEPARATORS and self.fits(previous.type, domain):
+            if gap in self.separators and self.fits(previous.type, domain):
                 members.insert(0, previous)
             else:
                 break
         return members
 
-    def _triple(self, document: Document, view: SentenceView, subject: Candidate, predicate: Predicate,
+    def _triple(self, document: Document, view: SentenceView, subject: Mention, predicate: Predicate,
                 obj: Entity | Quantity, obj_start: int, obj_end: int, trigger: TriggerHit | None, how: str,
                 time: TimeQualifier | None, extractor: str = "") -> Triple:
         inferred = how in FROM_CONTEXT

@@ -15,18 +15,25 @@ from dataclasses import replace
 from ..model import Document, Quantity, Triple
 from ..ontology import Predicate
 from ..quantities import QuantityMatch
-from ..recognise.rules import Candidate
+from ..model import Mention
 from .grounding import Grounding, Made
-from .sentence import ENUM_SEPARATORS, SentenceView
+from .sentence import SentenceView
 from .triggers import TriggerHit
 
-CHANGE_FROM = ("从", "由")  # 从/由 A 降至/提升至 B
-CHANGE_TO = re.compile(r"[至到为]")
 TRIGGER_AFTER_FIGURE = 12  # 4.2亿MIUI用户, 2.1亿智能设备: the figure modifies the noun that names it
 
 
 class QuantityFacts(Grounding):
     """The measured half of the engine: one figure, its trigger, its subject and its period."""
+
+    def __init__(self, ontology):
+        super().__init__(ontology)
+        self.change_from = ontology.grammar.words("change_from")  # 从/由 A 降至/提升至 B
+        self.change_to = re.compile("|".join(map(re.escape, ontology.grammar.words("change_to"))) or "(?!)")
+        # 金融科技及企业服务 is one item of an 、 list: split on as few separators as give the count
+        single = [s for s in self.separators if len(s) == 1]
+        self.list_splits = [(rf"[^{re.escape(''.join(single[:k]))}]+", tuple(w for w in single[k:] if w.isalpha()))
+                            for k in (1, 2, len(single))]
 
     def quantity_facts(self, document: Document, view: SentenceView) -> list[Triple]:
         quantities = self._apply_changes(view)
@@ -58,9 +65,9 @@ class QuantityFacts(Grounding):
             nxt = quantities[i + 1] if i + 1 < len(quantities) else None
             clause_start, clause_end = view.clause_of(q.start)
             head = view.between(clause_start, q.start)
-            marker = max(head.rfind(m) for m in CHANGE_FROM)
+            marker = max((head.rfind(m) for m in self.change_from), default=-1)
             if nxt is not None and marker >= 0 and nxt.end <= clause_end \
-                    and CHANGE_TO.search(view.between(q.end, nxt.start)) \
+                    and self.change_to.search(view.between(q.end, nxt.start)) \
                     and q.quantity.dimension == nxt.quantity.dimension:
                 out.append(QuantityMatch(nxt.start, nxt.end, replace(nxt.quantity, previous=q.quantity)))
                 view.old_values.append((clause_start + marker, q.end))
@@ -90,7 +97,7 @@ class QuantityFacts(Grounding):
         """Nothing but names between two offsets: no verb, no punctuation, no function word."""
         words = [(w, s) for w, s, e in view.tokens if start <= s and e <= end]
         return sum(len(w) for w, _ in words) == end - start and all(
-            self.rules.is_name_word(w) or any(m.start <= s < m.end for m in view.mentions) for w, s in words)
+            self.words.is_name_word(w) or any(m.start <= s < m.end for m in view.mentions) for w, s in words)
 
     @staticmethod
     def _fitting_quantity_predicate(trigger: TriggerHit, quantity: Quantity) -> Predicate | None:
@@ -100,7 +107,7 @@ class QuantityFacts(Grounding):
         return None
 
     def _quantity_fact(self, document: Document, view: SentenceView, q: QuantityMatch,
-                       trigger: TriggerHit, predicate: Predicate, subject: Candidate | None = None,
+                       trigger: TriggerHit, predicate: Predicate, subject: Mention | None = None,
                        how: str = "") -> Made | None:
         if subject is None and trigger.start > q.start:  # 4.2亿MIUI用户: the name between figure and noun
             subject = next((m for m in view.mentions if q.end <= m.start and m.end <= trigger.start
@@ -142,7 +149,7 @@ class QuantityFacts(Grounding):
         """Runs of two or more quantities joined only by list separators (680万、270万台)."""
         groups, current = [], []
         for q in quantities:
-            if current and view.between(current[-1].end, q.start).strip() in ENUM_SEPARATORS:
+            if current and view.between(current[-1].end, q.start).strip() in self.separators:
                 current.append(q)
             else:
                 if len(current) > 1:
@@ -174,7 +181,7 @@ class QuantityFacts(Grounding):
                     for subject, q in zip(subjects, group)]
         return [m.triple for m in made if m is not None]
 
-    def _listed_subjects(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate, count: int) -> list[Candidate]:
+    def _listed_subjects(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate, count: int) -> list[Mention]:
         """The list before the trigger: recognised mentions, or plain nouns split at 、/和."""
         clause_start, _ = view.clause_of(trigger.start)
         mentions = [m for m in view.mentions if clause_start <= m.start and m.end <= trigger.start]
@@ -185,9 +192,8 @@ class QuantityFacts(Grounding):
         segment = view.between(clause_start, trigger.start)
         offset = trigger.start - len(segment)
         out, joiners = [], ()
-        # 金融科技及企业服务 is one item of an 、 list: split on as little as gives the count
-        for pattern, joiners in ((r"[^、]+", ("和", "与", "及")), (r"[^、和]+", ("与", "及")), (r"[^、和与及/]+", ())):
-            out = [Candidate(offset + w.start(), offset + w.end(), "Product", "listed", 0.7)
+        for pattern, joiners in self.list_splits:
+            out = [view.doc.mention(offset + w.start(), offset + w.end(), "Product", "listed", 0.7)
                    for w in re.finditer(pattern, segment)][-count:]
             if len(out) == count and len(re.findall(pattern, segment)) >= count:
                 break
@@ -198,7 +204,7 @@ class QuantityFacts(Grounding):
             run = self._item_span(view, c.start, c.end, joiners)
             if run is None:
                 return []
-            trimmed.append(Candidate(run[0], run[1], c.type, c.source, c.score))
+            trimmed.append(view.doc.mention(run[0], run[1], c.type, c.source, c.score))
         return trimmed
 
     def _item_span(self, view: SentenceView, start: int, end: int,

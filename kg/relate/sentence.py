@@ -8,11 +8,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from ..model import Sentence, TimeQualifier
-from ..quantities import QuantityMatch
-from ..recognise.rules import Candidate, Token
-from ..times import TimeMatch
-from .triggers import TriggerHit
+from ..model import Doc, Mention, QuantityMatch, Sentence, TimeMatch, TimeQualifier, Token, TriggerHit
 
 YEAR = re.compile(r"^(?:FY)?(\d{4})")
 
@@ -24,7 +20,6 @@ def year_of(time: TimeQualifier) -> str | None:
 
 
 CLAUSE_BREAKS = frozenset(",;:，；：")
-ENUM_SEPARATORS = ("、", "和", "与", "及", "以及", "/", "跟", "同")
 
 
 @dataclass(slots=True)
@@ -32,17 +27,17 @@ class SentenceView:
     """What one sentence holds, in normalised-text offsets (identical to original offsets)."""
 
     sentence: Sentence
-    text: str  # the whole normalised document text
-    mentions: list[Candidate]
+    doc: Doc
+    mentions: list[Mention]
     quantities: list[QuantityMatch]
     times: list[TimeMatch]
     triggers: list[TriggerHit]
     tokens: list[Token]
     clauses: list[tuple[int, int]]
-    topic: Candidate | None
-    listed: list[Candidate] = field(default_factory=list)  # the last distributive list's subjects
-    previous: Candidate | None = None  # the explicit subject of the previous sentence, same paragraph
-    stated: Candidate | None = None  # the explicit subject of this sentence's first relation
+    topic: Mention | None
+    listed: list[Mention] = field(default_factory=list)  # the last distributive list's subjects
+    previous: Mention | None = None  # the explicit subject of the previous sentence, same paragraph
+    stated: Mention | None = None  # the explicit subject of this sentence's first relation
     old_values: list[tuple[int, int]] = field(default_factory=list)  # 由2022年的17.04%: times there are A's
     context_time: TimeQualifier | None = None  # the paragraph's latest year, else the report year
 
@@ -52,15 +47,13 @@ class SentenceView:
                 return start, end
         return self.clauses[-1]
 
+    @property
+    def text(self) -> str:
+        """The whole normalised document text."""
+        return self.doc.text
+
     def between(self, start: int, end: int) -> str:
         return self.text[start:end]
-
-
-@dataclass(frozen=True, slots=True)
-class TokenSpan:
-    word: str
-    start: int
-    end: int
 
 
 class Spans:

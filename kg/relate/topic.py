@@ -11,21 +11,24 @@ from __future__ import annotations
 from collections import Counter
 from typing import Sequence
 
-from ..model import Sentence
-from ..recognise.rules import Candidate
+from ..model import Doc, Mention, Sentence
+from ..ontology import Ontology
+from ..text import BULLET_MARKS
 
-TOPIC_CLASSES = ("Company", "Organization", "Brand")
 OPENING_WINDOW = 12  # a paragraph "opens with" a name that starts within this many characters
-SECTION_WORDS = ("方面", "领域")  # 金融科技方面，…: a section heading, not the sentence's subject
-NOT_A_SUBJECT_AFTER = ("的", *SECTION_WORDS)  # 雷军的这句话…: the name modifies, the paragraph is not about it
-_BULLETS = "•·●▪◆◇■□○◎►▶➤✔✓-*"
 
 
 class TopicTracker:
-    def __init__(self, text: str, sentences: Sequence[Sentence], mentions: Sequence[Candidate]):
+    """The topic of every paragraph: an entity of one of the ontology's topic classes."""
+
+    def __init__(self, doc: Doc, ontology: Ontology):
+        text, sentences = doc.text, doc.sentences
         self._text = text
-        self._paragraph_topic: dict[int, Candidate | None] = {}
-        orgs = [m for m in mentions if m.type in TOPIC_CLASSES]
+        self._paragraph_topic: dict[int, Mention | None] = {}
+        # 雷军的这句话…, 金融科技方面，…: a name before these modifies or heads a section; no topic
+        not_a_subject_after = (*ontology.grammar.words("modifier_particle"), *ontology.grammar.words("section_word"))
+        topic_classes = ontology.topic_classes
+        orgs = [m for m in doc.mentions if m.type in topic_classes]
         self.document_topic = self._salient(text, sentences, orgs)
         current = self.document_topic
         heading_topic = current
@@ -35,7 +38,7 @@ class TopicTracker:
         for paragraph, members in sorted(by_paragraph.items()):
             first = members[0]
             opener = next((m for m in orgs if first.start <= m.start < first.start + OPENING_WINDOW
-                           and m.end <= first.end and not text.startswith(NOT_A_SUBJECT_AFTER, m.end)), None)
+                           and m.end <= first.end and not text.startswith(not_a_subject_after, m.end)), None)
             if paragraph == 0:
                 opener = None  # the opening paragraph is what the document topic was chosen from
             if self._is_bullet(first):
@@ -47,16 +50,16 @@ class TopicTracker:
 
     def _is_bullet(self, sentence: Sentence) -> bool:
         line_start = self._text.rfind("\n", 0, sentence.start) + 1
-        return self._text[line_start:sentence.start].strip()[:1] in tuple(_BULLETS) or \
-            self._text[line_start:line_start + 1] in _BULLETS
+        return self._text[line_start:sentence.start].strip()[:1] in tuple(BULLET_MARKS) or \
+            self._text[line_start:line_start + 1] in BULLET_MARKS
 
     @staticmethod
-    def _salient(text: str, sentences: Sequence[Sentence], orgs: Sequence[Candidate]) -> Candidate | None:
+    def _salient(text: str, sentences: Sequence[Sentence], orgs: Sequence[Mention]) -> Mention | None:
         """Mentions count once each, three more in the first sentence, one more in the first paragraph."""
         if not orgs:
             return None
         score: Counter[str] = Counter()
-        first: dict[str, Candidate] = {}
+        first: dict[str, Mention] = {}
         title_end = sentences[0].end if sentences else 0
         first_paragraph_end = max((s.end for s in sentences if s.paragraph <= 1), default=0)
         for m in orgs:
@@ -66,5 +69,5 @@ class TopicTracker:
         best = max(score, key=lambda n: (score[n], -first[n].start))
         return first[best]
 
-    def topic(self, sentence: Sentence) -> Candidate | None:
+    def topic(self, sentence: Sentence) -> Mention | None:
         return self._paragraph_topic.get(sentence.paragraph, self.document_topic)

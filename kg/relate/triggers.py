@@ -8,24 +8,12 @@ sum of money); the relater decides by what stands around it.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-
 import ahocorasick
 
+from ..components import component
+from ..model import Doc, TriggerHit
 from ..ontology import Ontology, Predicate
 from ..text import Coverage
-
-
-@dataclass(frozen=True, slots=True)
-class TriggerHit:
-    start: int
-    end: int
-    word: str
-    predicates: tuple[Predicate, ...]
-    negative: bool = False  # 下降, 减少: the figure is a decrease
-
-    def of_kind(self, kind: str) -> tuple[Predicate, ...]:
-        return tuple(p for p in self.predicates if p.kind == kind)
 
 
 class TriggerIndex:
@@ -68,3 +56,15 @@ class TriggerIndex:
             if all(h.end <= k.start or h.start >= k.end for k in kept):
                 kept.append(h)
         return sorted(kept, key=lambda h: h.start)
+
+
+@component("triggers", requires=("text", "tokens", "mentions", "quantities"), assigns=("triggers",))
+class TriggerFinder:
+    """Trigger words outside names and figures, ending where a word ends."""
+
+    def __init__(self, ontology: Ontology):
+        self.index = TriggerIndex(ontology)
+
+    def __call__(self, doc: Doc) -> None:
+        blocked = [(m.start, m.end) for m in doc.mentions] + [(q.start, q.end) for q in doc.quantities]
+        doc.triggers = self.index.find(doc.text, blocked, {t.end for t in doc.tokens})

@@ -1,0 +1,78 @@
+"""What the segmenter's dictionary knows about a word, shared by recognition and relations.
+
+jieba's dictionary gives each known word a part-of-speech tag and a frequency: a verb or
+preposition never starts or continues a name, a frequent common noun is no brand. The words
+that end names (function words, titles, trigger words) come from the ontology and grammar.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cached_property, lru_cache
+
+import jieba
+import jieba.posseg
+import rjieba
+
+from .components import component
+from .model import Doc, Token
+from .ontology import Ontology
+
+# jieba dictionary tags that never start or continue a name: verbs, prepositions, adverbs,
+# conjunctions, particles, pronouns, numerals, measure words, locality and time words, idioms.
+NON_NAME_TAGS = frozenset({"v", "p", "d", "c", "u", "r", "m", "q", "f", "t", "i", "ad", "vd", "uj", "ul", "ug", "uz", "uv"})
+_PROPER_TAGS = frozenset({"nr", "nrt", "nrfg", "nt", "nz", "ns", "j", "eng"})
+RARE = 20  # a dictionary word seen fewer times than this is treated like an unknown word
+COMMON = 1000  # a common noun this frequent is no brand and no company short form
+HAN = re.compile(r"^[\u4e00-\u9fff]+$")
+
+jieba.setLogLevel(logging.WARNING)  # its dictionary is read here; its start-up chatter is no user's concern
+
+
+@lru_cache(maxsize=200_000)
+def word_info(word: str) -> tuple[str | None, int]:
+    """(tag, frequency) of a word in jieba's dictionary; (None, 0) for an unknown word."""
+    jieba.dt.check_initialized()
+    return jieba.posseg.dt.word_tag_tab.get(word), jieba.dt.FREQ.get(word, 0) or 0
+
+
+def is_common_word(word: str) -> bool:
+    """A frequent ordinary word (生态, 成为, 用户), not a proper name."""
+    tag, freq = word_info(word)
+    return tag is not None and tag not in _PROPER_TAGS and freq >= COMMON
+
+
+class NameWords:
+    """Which words may stand inside a name, for one ontology (its word lists become sets once)."""
+
+    def __init__(self, ontology: Ontology):
+        self.ontology = ontology
+
+    @cached_property
+    def boundary_words(self) -> frozenset[str]:
+        triggers = {t for p in self.ontology.predicates.values() for t in p.triggers}
+        return self.ontology.function_words | self.ontology.title_words | triggers
+
+    def is_name_word(self, word: str) -> bool:
+        """Can this token be part of a name? Not punctuation, not a function or trigger word,
+        not a verb, preposition or adverb that jieba's dictionary knows as one."""
+        if not word.strip() or word in self.boundary_words:
+            return False
+        if word.isascii():
+            return word.isalnum()
+        if not HAN.match(word):
+            return False
+        tag, freq = word_info(word)
+        return not (tag in NON_NAME_TAGS and freq >= RARE)
+
+
+@component("tokens", requires=("text",), assigns=("tokens",))
+class Segmenter:
+    """Words of the normalised text (jieba's dictionary and HMM, run by rjieba)."""
+
+    def __init__(self, ontology):
+        pass
+
+    def __call__(self, doc: Doc) -> None:
+        doc.tokens = [Token(*t) for t in rjieba.tokenize(doc.text, hmm=True)]
