@@ -21,40 +21,19 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .model import Entity, Mention, Quantity, Triple, entity_id
+from .grammar import Grammar
 from .ontology import Ontology
 from .text import normalise
 
 DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "ontology" / "aliases.tsv"
 
-# Endings that name a legal form, not the business; stripped repeatedly, longest first.
-LEGAL_SUFFIXES = tuple(sorted((
-    "有限责任公司", "股份有限公司", "有限公司", "股份公司", "(集团)", "集团", "控股", "公司",
-    " co., ltd.", " co.,ltd.", " co., ltd", " co.,ltd", " company limited", " limited", " ltd.",
-    " ltd", " corporation", " corp.", " corp", " incorporated", " inc.", " inc", " co.", " co",
-    " group", " holdings", " holding", " plc",
-), key=len, reverse=True))
-
 # Classes whose entities may be one thing under one name: a company, its organisation and brand.
 FAMILY_ALIASES = {"Brand": "Organization"}
 STRIPPED_FAMILY = "Organization"
 
-# Short forms that stand for a party only inside one document (a filing's 发行人, 本行): declaring
-# them would merge every company that ever used them.
-DOCUMENT_SCOPED_SHORT_FORMS = frozenset({
-    "公司", "本公司", "该公司", "集团", "本集团", "发行人", "本行", "标的公司", "上市公司", "母公司",
-    "子公司", "控股股东", "实际控制人", "甲方", "乙方", "丙方", "管理人", "托管人", "本基金", "基金",
-    "保荐机构", "保荐人", "主承销商", "受托人", "担保人", "收购方", "被收购方", "买方", "卖方",
-})
-
 _QUOTES = "“”\"「」『』‘’'"
-_SHORT_FORM = re.compile(
-    rf"(?:以下|下文)?(?:简称|下称|以下称)(?:为)?[:：]?\s*[{_QUOTES}]?"
-    rf"(?P<short>[^{_QUOTES}()（）,，。;；、\s]{{1,20}})[{_QUOTES}]?\s*$")
 _ENGLISH_NAME = re.compile(r"[A-Za-z][A-Za-z0-9&.'\- ]{0,59}")
 _BRACKET = re.compile(r"\(([^()]{1,80})\)")
-_UNBRACKETED_SHORT = re.compile(
-    rf"[,，]\s*((?:以下|下文)?简称(?:为)?[:：]?\s*[{_QUOTES}]?[^{_QUOTES}()（）,，。;；、\s]{{1,20}}[{_QUOTES}]?)")
-_NAME_RUN = re.compile(r"(?:[^\W的了是在]|[·&.\-])+$")  # a name does not run across 的/了/是/在
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _MAX_BARE_NAME = 12  # a name read back from the text alone, with no mention to confirm it
 
@@ -107,14 +86,32 @@ def load_alias_table(path: str | Path) -> list[AliasEntry]:
     return entries
 
 
-def fold_steps(name: str, strip_legal: bool) -> list[tuple[str, str]]:
-    """The folding of a name as (rule, result) steps; a step that changes nothing is left out."""
+def _alternatives(words) -> str:
+    return "|".join(map(re.escape, sorted(words, key=len, reverse=True))) or "(?!)"
+
+
+def declaration_patterns(grammar: Grammar) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """(a short-form declaration inside brackets, one after a comma, a run of name characters)
+    from the grammar's words: (以下简称“X”), X，简称Y; a name never runs across 的/了/是/在."""
+    lead, marker = _alternatives(grammar.words("short_form_lead")), _alternatives(grammar.words("short_form_marker"))
+    copula = _alternatives(grammar.words("short_form_copula"))
+    declared = rf"(?:{lead})?(?:{marker})(?:{copula})?[:：]?\s*[{_QUOTES}]?"
+    short = rf"[^{_QUOTES}()（）,，。;；、\s]{{1,20}}"
+    breakers = "".join(re.escape(w) for w in grammar.words("name_breaker") if len(w) == 1)
+    return (re.compile(rf"{declared}(?P<short>{short})[{_QUOTES}]?\s*$"),
+            re.compile(rf"[,，]\s*({declared}{short}[{_QUOTES}]?)"),
+            re.compile(rf"(?:[^\W{breakers}]|[·&.\-])+$"))
+
+
+def fold_steps(name: str, legal_suffixes: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """The folding of a name as (rule, result) steps; a step that changes nothing is left out.
+    With `legal_suffixes`, legal-form endings are stripped last."""
     steps = []
     width_case = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
     steps.append(("case/width", width_case))
     steps.append(("traditional-variant", normalise(width_case).text))
-    if strip_legal:
-        steps.append(("legal-suffix", strip_legal_suffix(steps[-1][1])))
+    if legal_suffixes:
+        steps.append(("legal-suffix", strip_legal_suffix(steps[-1][1], legal_suffixes)))
     out, previous = [], name
     for rule, result in steps:
         if result != previous:
@@ -123,17 +120,18 @@ def fold_steps(name: str, strip_legal: bool) -> list[tuple[str, str]]:
     return out
 
 
-def fold(name: str, strip_legal: bool = False) -> str:
-    """The matching form of a name: 寧德時代 → 宁德时代, ＮＩＯ → nio, 小米集团 → 小米 (strip_legal)."""
-    steps = fold_steps(name, strip_legal)
+def fold(name: str, legal_suffixes: tuple[str, ...] = ()) -> str:
+    """The matching form of a name: 寧德時代 → 宁德时代, ＮＩＯ → nio, 小米集团 → 小米 (legal suffixes)."""
+    steps = fold_steps(name, legal_suffixes)
     return steps[-1][1] if steps else name
 
 
-def strip_legal_suffix(folded: str) -> str:
-    """Drop legal-form endings (股份有限公司, Inc.) but never the whole name; industry words stay."""
+def strip_legal_suffix(folded: str, legal_suffixes: tuple[str, ...]) -> str:
+    """Drop legal-form endings (股份有限公司, Inc.; longest first) but never the whole name;
+    industry words stay."""
     stem = folded
     while True:
-        for suffix in LEGAL_SUFFIXES:
+        for suffix in legal_suffixes:
             cut = stem[: -len(suffix)].rstrip(" ,.") if stem.endswith(suffix) else ""
             if len(cut) >= 2:
                 stem = cut
@@ -147,6 +145,7 @@ class EntityResolver:
 
     def __init__(self, ontology: Ontology, alias_files: Iterable[str | Path] = (), seed: bool = True):
         self.ontology = ontology
+        self._short_form, self._unbracketed_short, self._name_run = declaration_patterns(ontology.grammar)
         self.decisions: list[Decision] = []
         self._parent: dict[Key, Key] = {}
         self._joined_by: dict[Key, str] = {}
@@ -167,8 +166,11 @@ class EntityResolver:
                     if a in classes and "Entity" in classes[a].parents), type)
         return FAMILY_ALIASES.get(top, top)
 
+    def _legal_suffixes(self, family: str) -> tuple[str, ...]:
+        return self.ontology.legal_suffixes if family == STRIPPED_FAMILY else ()
+
     def key(self, name: str, family: str) -> Key:
-        return family, fold(name, family == STRIPPED_FAMILY)
+        return family, fold(name, self._legal_suffixes(family))
 
     def _find(self, key: Key) -> Key:
         root = key
@@ -227,7 +229,7 @@ class EntityResolver:
         if not name.strip():
             return Entity.named(name, type)
         family = self.family(type)
-        steps = fold_steps(name, family == STRIPPED_FAMILY)
+        steps = fold_steps(name, self._legal_suffixes(family))
         key = (family, steps[-1][1] if steps else name)  # = self.key(), keeping the steps
         root = self._find(key)
         group = self._groups.setdefault(root, _Group())
@@ -267,15 +269,15 @@ class EntityResolver:
             for part in re.split(r"[,;，；、]", match.group(1)):
                 found += self._declaration(norm, match.start(), part.strip(), ends, doc)
         outside = _BRACKET.sub(lambda m: " " * len(m.group()), norm)  # same offsets
-        for match in _UNBRACKETED_SHORT.finditer(outside):
+        for match in self._unbracketed_short.finditer(outside):
             found += self._declaration(norm, match.start(), match.group(1), ends, doc)
         return found
 
     def _declaration(self, text: str, at: int, part: str, ends: dict[int, str], doc: str) -> list[Decision]:
-        short_form = _SHORT_FORM.fullmatch(part)
+        short_form = self._short_form.fullmatch(part)
         if short_form:
             alias, rule = short_form.group("short"), "declared-short-form"
-            if alias in DOCUMENT_SCOPED_SHORT_FORMS or alias in self.ontology.stop_names:
+            if alias in self.ontology.stop_names:  # 发行人, 本公司: a party only inside one document
                 return []
         elif _ENGLISH_NAME.fullmatch(part) and part not in self.ontology.unit_surfaces:
             alias, rule = part, "bracket-english"
@@ -294,7 +296,7 @@ class EntityResolver:
         end = len(text[:at].rstrip())
         if end in ends:
             return ends[end]
-        run = _NAME_RUN.search(text[max(0, end - 40):end])
+        run = self._name_run.search(text[max(0, end - 40):end])
         if not run:
             return ""
         name = run.group()

@@ -74,7 +74,7 @@ def _plausibility(text: str) -> float:
     if not sample:
         return 0.0
     common = sum(1 for ch in sample if (" " <= ch <= "~") or ch in "\n\r\t"
-                 or "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+                 or 0x4E00 <= ord(ch) <= 0x9FFF or 0x3000 <= ord(ch) <= 0x303F or 0xFF00 <= ord(ch) <= 0xFFEF
                  or ch in "“”‘’•·—…")
     return common / len(sample)
 

@@ -42,6 +42,15 @@ def run_one(extractor: Extractor, text: Path, gold: Path, doc: str | None, regio
     return figures
 
 
+def micro(results: list[dict]) -> dict:
+    """Micro-averaged P/R/F1 over articles: recall over required gold, precision over predictions."""
+    found, gold = sum(r["found"] for r in results), sum(r["gold"] for r in results)
+    correct, predicted = sum(r["correct"] for r in results), sum(r["region_predictions"] for r in results)
+    p, r = correct / predicted if predicted else 0, found / gold if gold else 0
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0,
+            "articles": len(results)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=str(ROOT / "reports" / "eval.json"))
@@ -58,22 +67,21 @@ def main() -> None:
         results["reference:" + reference.stem] = run_one(extractor, reference, SHARED / "seed_gold.jsonl", None, None, keep)
     for text in sorted([*(ROOT / "eval" / "articles").glob("*.txt"), *(ROOT / "examples").glob("*.txt")]):
         results[f"own:{text.stem}"] = run_one(extractor, text, ROOT / "eval" / "gold.jsonl", text.stem, "1-9999", keep)
-    own = [r for k, r in results.items() if k.startswith("own:")]
+    # held out: written before any tuning on it, never tuned on (eval/unseen/README.md)
+    for text in sorted((ROOT / "eval" / "unseen" / "articles").glob("*.txt")):
+        results[f"unseen:{text.stem}"] = run_one(extractor, text, ROOT / "eval" / "unseen" / "gold.jsonl", text.stem,
+                                                 "1-9999", keep)
     summary = {}
-    if own:
-        found = sum(r["found"] for r in own)
-        gold = sum(r["gold"] for r in own)
-        correct = sum(r["correct"] for r in own)
-        predicted = sum(r["region_predictions"] for r in own)
-        p, r = correct / predicted if predicted else 0, found / gold if gold else 0
-        summary["own_micro"] = {"precision": round(p, 3), "recall": round(r, 3),
-                                "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0, "articles": len(own)}
+    for group in ("own", "unseen"):
+        members = [r for k, r in results.items() if k.startswith(group + ":")]
+        if members:
+            summary[f"{group}_micro"] = micro(members)
     report = {"model": not args.no_model, "summary": summary, "articles": results}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     for name, r in results.items():
         print(f"{name:45s} P {r['precision_region']:.3f} R {r['recall']:.3f} F1 {r['f1']:.3f}")
-        if args.verbose:
+        if args.verbose and not name.startswith("unseen:"):  # the held-out misses are not for reading
             for miss in r["missed"]:
                 print("    miss", miss)
     for name, s in summary.items():

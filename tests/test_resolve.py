@@ -38,7 +38,7 @@ def test_legal_suffix_merges_but_industry_word_does_not(resolver):
     assert resolver.canonical("Qinghe Holdings Co., Ltd.", "Company").id == \
         resolver.canonical("qinghe", "Company").id
     assert resolver.canonical("青禾汽车", "Company").id != group.id
-    assert strip_legal_suffix("青禾科技有限公司") == "青禾科技"
+    assert strip_legal_suffix("青禾科技有限公司", resolver.ontology.legal_suffixes) == "青禾科技"
 
 
 def test_full_legal_name_of_seed_company_joins_short_name(resolver):

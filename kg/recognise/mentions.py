@@ -16,7 +16,7 @@ from typing import Iterable, Sequence
 from ..ontology import Ontology
 from ..text import Coverage
 from ..model import Token
-from ..words import NON_NAME_TAGS, is_common_word, word_info
+from ..words import HAN, NON_NAME_TAGS, is_common_word, word_info
 from .rules import Candidate
 
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
@@ -86,7 +86,7 @@ def complete_person_names(text: str, mentions: Sequence[Candidate], tokens: Sequ
     starts = [s for _, s, _ in tokens]
     out = []
     for m in mentions:
-        if m.type == "Person" and m.end - m.start == 2 and m.end < len(text) and "\u4e00" <= text[m.end] <= "\u9fff":
+        if m.type == "Person" and m.end - m.start == 2 and m.end < len(text) and HAN.match(text[m.end]):
             index = bisect_right(starts, m.end - 1) - 1
             word, start, end = tokens[index] if index >= 0 else ("", m.start, m.end)
             if start <= m.start and end == m.end + 1:
@@ -130,8 +130,9 @@ def short_forms(name: str, type: str, ontology: Ontology) -> list[str]:
 
 
 def keep(text: str, candidate: Candidate, ontology: Ontology) -> bool:
-    """Never an entity alone: stop names, single characters, strings without letters, and
-    spans across 的 (越南北宁省的星河越南 is a model's mistake, not a name)."""
+    """Never an entity alone: stop names, single characters, strings without letters, and spans
+    across a join (越南北宁省的星河越南, 珠江壹号或上海 are a model's mistakes, not names)."""
     surface = text[candidate.start:candidate.end]
     return (surface not in ontology.stop_names and len(surface.strip()) >= 2
-            and bool(_NAME_CHARS.search(surface)) and "的" not in surface)  # no name spans 的
+            and bool(_NAME_CHARS.search(surface))
+            and not any(join in surface for join in ontology.grammar.words("not_inside_name")))

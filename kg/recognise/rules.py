@@ -42,7 +42,6 @@ _MODEL = re.compile(
 )
 _TRAILING_DIGITS = re.compile(r"(?<![A-Za-z0-9.])\d+[A-Za-z0-9]*\+?(?![\d.%年月日号天个万亿千百元台辆岁])")
 _QUOTED = re.compile(r"[“「]([^“”「」,，。；;！!？?:：\s]{2,14})[”」]")
-_SERIES = "系列"
 
 
 class Rules:
@@ -97,8 +96,8 @@ class Rules:
             if not brand and (core in self._unit_surfaces or len(core) < 2):
                 continue
             start -= len(brand)
-            if text.startswith(_SERIES, end):
-                end += len(_SERIES)
+            series = next((s for s in self.ontology.grammar.words("series_suffix") if text.startswith(s, end)), "")
+            end += len(series)
             score = 0.9 if brand or any(ch.isdigit() for ch in core) else 0.6
             found.append(Candidate(start, end, "Product", "rule:product", score))
         return _non_overlapping(found)
@@ -198,7 +197,8 @@ class Rules:
             if word not in self.ontology.title_words:
                 continue
             j = i + 1
-            while j + 1 < len(tokens) and tokens[j][0] == "兼" and tokens[j + 1][0] in self.ontology.title_words:
+            while j + 1 < len(tokens) and tokens[j][0] in self.ontology.grammar.words("title_joiner") \
+                    and tokens[j + 1][0] in self.ontology.title_words:
                 j += 2  # 创始人兼CEO李斌
             if j >= len(tokens):
                 continue
