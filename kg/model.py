@@ -121,6 +121,11 @@ class TriggerHit:
     def of_kind(self, kind: str) -> tuple["Predicate", ...]:
         return tuple(p for p in self.predicates if p.kind == kind)
 
+    @property
+    def names_no_metric(self) -> bool:
+        """每股收益, 股价: a word that measures what no predicate extracts."""
+        return not self.predicates
+
 
 @dataclass(slots=True)
 class Doc:
@@ -300,6 +305,7 @@ class Triple:
     confidence: float = 1.0
     extractor: str = ""
     inferred: bool = False  # the subject came from document context, not the sentence
+    qualifiers: tuple[tuple[str, str], ...] = ()  # ("role", "董事长"), ("of", "revenue"): what the fact is about
 
     @property
     def is_quantity(self) -> bool:
@@ -323,6 +329,7 @@ class Triple:
             "confidence": round(self.confidence, 4),
             "extractor": self.extractor,
             "inferred": self.inferred,
+            "qualifiers": dict(self.qualifiers),
         }
 
     @classmethod
@@ -340,6 +347,7 @@ class Triple:
             confidence=data.get("confidence", 1.0),
             extractor=data.get("extractor", ""),
             inferred=data.get("inferred", False),
+            qualifiers=tuple(sorted((data.get("qualifiers") or {}).items())),
         )
 
 

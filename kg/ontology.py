@@ -38,6 +38,7 @@ class OntologyClass:
     short_form_suffixes: tuple[str, ...] = ()
     legal_suffixes: tuple[str, ...] = ()  # 股份有限公司, Ltd.: a legal form, stripped when names are compared
     topic: bool = False  # may an article or paragraph be about an entity of this class?
+    joined_names: bool = False  # may a name of this class join parts (汽车及相关产品业务)?
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,11 @@ class Ontology:
         """Classes an article may be about, and every class below them."""
         roots = [c.name for c in self.classes.values() if c.topic]
         return tuple(c for c in self.classes if self.is_a(c, roots))
+
+    @cached_property
+    def trigger_words(self) -> frozenset[str]:
+        """Every predicate's trigger words: 营收, 合作, CEO name what is said, never who."""
+        return frozenset(w for p in self.predicates.values() for w in (*p.triggers, *p.negative_triggers))
 
     @cached_property
     def name_suffixes(self) -> tuple[tuple[str, str], ...]:
@@ -203,7 +209,8 @@ def load_ontology(paths: Iterable[str | Path] = (), replace: bool = False) -> On
                                            _label(g, node, "en") or name, parents,
                                            tuple(sorted({*_strings(g, node, ZHKG.nameSuffix), *legal})),
                                            tuple(sorted({*_strings(g, node, ZHKG.shortFormSuffix), *legal})),
-                                           legal, g.value(node, ZHKG.topicClass) == Literal(True))
+                                           legal, g.value(node, ZHKG.topicClass) == Literal(True),
+                                           g.value(node, ZHKG.joinedNames) == Literal(True))
     for node in set(g.subjects(RDF.type, ZHKG.Unit)):
         dim = g.value(node, ZHKG.dimension)
         symbol = str(g.value(node, ZHKG.symbol) or "")

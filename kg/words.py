@@ -43,6 +43,12 @@ def is_common_word(word: str) -> bool:
     return tag is not None and tag not in _PROPER_TAGS and freq >= COMMON
 
 
+def ends_in_verb(phrase: str) -> bool:
+    """大批量生产, 加快布局: the phrase's last word is a verb the dictionary knows well."""
+    return any(word_info(phrase[-n:])[0] == "v" and word_info(phrase[-n:])[1] >= RARE
+               for n in (2, 3) if len(phrase) > n)
+
+
 class NameWords:
     """Which words may stand inside a name, for one ontology (its word lists become sets once)."""
 

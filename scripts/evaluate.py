@@ -67,12 +67,15 @@ def main() -> None:
         results["reference:" + reference.stem] = run_one(extractor, reference, SHARED / "seed_gold.jsonl", None, None, keep)
     for text in sorted([*(ROOT / "eval" / "articles").glob("*.txt"), *(ROOT / "examples").glob("*.txt")]):
         results[f"own:{text.stem}"] = run_one(extractor, text, ROOT / "eval" / "gold.jsonl", text.stem, "1-9999", keep)
+    for text in sorted((ROOT / "eval" / "dev2" / "articles").glob("*.txt")):
+        results[f"dev2:{text.stem}"] = run_one(extractor, text, ROOT / "eval" / "dev2" / "gold.jsonl", text.stem,
+                                               "1-9999", keep)
     # held out: written before any tuning on it, never tuned on (eval/unseen/README.md)
     for text in sorted((ROOT / "eval" / "unseen" / "articles").glob("*.txt")):
         results[f"unseen:{text.stem}"] = run_one(extractor, text, ROOT / "eval" / "unseen" / "gold.jsonl", text.stem,
                                                  "1-9999", keep)
     summary = {}
-    for group in ("own", "unseen"):
+    for group in ("own", "dev2", "unseen"):
         members = [r for k, r in results.items() if k.startswith(group + ":")]
         if members:
             summary[f"{group}_micro"] = micro(members)

@@ -133,6 +133,6 @@ def keep(text: str, candidate: Candidate, ontology: Ontology) -> bool:
     """Never an entity alone: stop names, single characters, strings without letters, and spans
     across a join (越南北宁省的星河越南, 珠江壹号或上海 are a model's mistakes, not names)."""
     surface = text[candidate.start:candidate.end]
-    return (surface not in ontology.stop_names and len(surface.strip()) >= 2
+    return (surface not in ontology.stop_names and surface not in ontology.trigger_words and len(surface.strip()) >= 2
             and bool(_NAME_CHARS.search(surface))
             and not any(join in surface for join in ontology.grammar.words("not_inside_name")))

@@ -13,6 +13,7 @@ the ontology.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Iterable, Sequence
@@ -37,7 +38,7 @@ class Candidate:
 _MODEL = re.compile(
     r"(?<![A-Za-z0-9.])"
     r"(?:[A-Za-z][A-Za-z0-9\-]*|\d+[A-Za-z][A-Za-z0-9\-]*|\d+(?=[ ][A-Z]))"
-    r"(?:[ ](?:[A-Z][A-Za-z0-9\-]*|\d+[A-Za-z0-9\-]*|[a-z]+\d+[A-Za-z0-9]*))*"
+    r"(?:[ ](?:[A-Z][A-Za-z0-9\-]*|\d+[A-Za-z0-9\-]*(?![.\d])|[a-z]+\d+[A-Za-z0-9]*))*"
     r"\+?"
 )
 _TRAILING_DIGITS = re.compile(r"(?<![A-Za-z0-9.])\d+[A-Za-z0-9]*\+?(?![\d.%年月日号天个万亿千百元台辆岁])")
@@ -49,7 +50,8 @@ class Rules:
 
     def __init__(self, ontology: Ontology):
         self.ontology = ontology
-        self.is_name_word = NameWords(ontology).is_name_word
+        self.words = NameWords(ontology)
+        self.is_name_word = self.words.is_name_word
 
     @property
     def suffixes(self) -> tuple[tuple[str, str], ...]:
@@ -132,11 +134,18 @@ class Rules:
         """…股份有限公司 → Company, …工厂 → Facility: the suffix names the class, tokens the name."""
         found = []
         index_by_end = {e: i for i, (_, _, e) in enumerate(tokens)}
+        starts = [s for _, s, _ in tokens]
+        joiners = self.ontology.grammar.words("name_joiner")
+        modifiers = self.ontology.grammar.words("name_modifier")
         for match in self._suffix_pattern.finditer(text):
             suffix_start, end = match.span()
-            if end not in index_by_end:
-                continue  # the suffix is inside a longer word (公司 in 公司法)
-            i = index_by_end[end]
+            i = index_by_end.get(end)
+            if i is None:  # the suffix is inside a longer word: 公司 in 公司法, but 业务 in 业务收入 ends a name
+                i = bisect_right(starts, end) - 1
+                if i < 0 or text[end:tokens[i].end] not in self.words.boundary_words:
+                    continue
+            suffix_class = self._suffix_class[match.group()]
+            may_join = self.ontology.classes[suffix_class].joined_names if suffix_class in self.ontology.classes else False
             while i >= 0 and tokens[i][1] >= suffix_start:
                 i -= 1  # tokens inside the suffix
             start = suffix_start
@@ -144,18 +153,27 @@ class Rules:
                 start = tokens[i][1]  # a token straddling the suffix holds part of the name (科技股份)
                 i -= 1
             words = 0
-            while (i >= 0 and words < 4 and self.is_name_word(tokens[i][0]) and tokens[i][2] == start
-                   and not blocked.overlaps(tokens[i][1], tokens[i][1] + 1)):
+            while (i >= 0 and words < 5 and tokens[i][2] == start and not blocked.overlaps(tokens[i][1], tokens[i][1] + 1)
+                   and (self.is_name_word(tokens[i][0]) or (may_join and tokens[i][0] in modifiers)
+                        or (may_join and self._verb_inside_name(tokens, i)) or (
+                        # 汽车及相关产品业务: a joined name, joiner inside
+                        may_join and tokens[i][0] in joiners and i > 0 and self.is_name_word(tokens[i - 1][0])))):
                 start = tokens[i][1]
                 i -= 1
                 words += 1
             name = text[start:end]
-            if len(match.group()) == 1 and not self._place_before(tokens, index_by_end[end], suffix_start):
+            if len(match.group()) == 1 and not self._place_before(tokens, index_by_end.get(end, i), suffix_start):
                 continue
             if end - start < len(match.group()) + 2 or self._ends_in_stop_name(name, match.group()):
                 continue
-            found.append(Candidate(start, end, self._suffix_class[match.group()], "rule:suffix", 0.8))
+            found.append(Candidate(start, end, suffix_class, "rule:suffix", 0.8))
         return _non_overlapping(found)
+
+    def _verb_inside_name(self, tokens: Sequence[Token], i: int) -> bool:
+        """云计算业务, 移动支付业务: a verb after a name word is part of the name; 拓展业务 is none."""
+        word = tokens[i].word
+        return (i > 0 and _HAN.match(word) is not None and word not in self.words.boundary_words
+                and word_info(word)[0] in ("v", "vn") and self.is_name_word(tokens[i - 1].word))
 
     def _ends_in_stop_name(self, name: str, suffix: str) -> bool:
         """当季本公司, 归属于上市公司: a name ending in a non-name longer than its suffix is none."""

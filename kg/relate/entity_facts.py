@@ -13,7 +13,7 @@ from dataclasses import replace
 from ..model import Document, Triple
 from ..ontology import Predicate
 from ..model import Mention
-from ..words import is_common_word
+from ..words import ends_in_verb, is_common_word
 from .grounding import CONFIDENCE, FROM_CONTEXT, Grounding
 from .sentence import CLAUSE_BREAKS, SentenceView
 from .triggers import TriggerHit
@@ -32,6 +32,9 @@ class EntityFacts(Grounding):
         super().__init__(ontology)
         self.passive_markers = ontology.grammar.words("passive_marker")  # 由X创立, 被X收购: X is the agent
         self.object_lead = ontology.grammar.words("object_lead")  # 推出了全新X: X is the object
+        self.locative_markers = ontology.grammar.words("locative_marker")  # 在X签署: X is a place
+        self.appositive_nouns = ontology.grammar.words("appositive_noun")  # X对手Y: Y is meant
+        self.modifier_chars = "".join(self.modifier_particles)
         # where an unrecognised object ends: punctuation, a list separator or a list's end
         self.implicit_object_ends = SENTENCE_PUNCTUATION | set(self.separators) | set(self.list_ends)
 
@@ -105,7 +108,13 @@ class EntityFacts(Grounding):
         if not fitting:
             return []
         objects = [fitting[0]]
+        for m in after:  # 收购X对手Y, X旗下的Y: the name after the noun is the object
+            if m.start >= objects[-1].end and self.fits(m.type, predicate.range) and \
+                    view.between(objects[-1].end, m.start).strip().rstrip(self.modifier_chars) in self.appositive_nouns:
+                objects[-1] = m
         for m in fitting[1:]:
+            if m.start < objects[-1].end:
+                continue
             if view.between(objects[-1].end, m.start).strip() in (*self.separators, *self.list_ends, ""):
                 objects.append(m)
             else:
@@ -135,7 +144,8 @@ class EntityFacts(Grounding):
         place_modifier = kinds[0] == "Location" and following in self.modifier_particles  # 位于X省的工厂
         if following and following not in self.implicit_object_ends and not place_modifier:
             return None  # 研发人员超过1万人: the phrase runs on into a verb, it is no name
-        if name in self.ontology.stop_names or is_common_word(name) or not re.search(r"[\u4e00-\u9fffA-Za-z]", name):
+        if name in self.ontology.stop_names or is_common_word(name) or not re.search(r"[\u4e00-\u9fffA-Za-z]", name) \
+                or ends_in_verb(name):  # 展出大批量生产: a phrase that ends in a verb is no name
             return None
         suffix_class = next((c for s, c in self.ontology.name_suffixes if name.endswith(s) and c in predicate.range), None)
         return view.doc.mention(start, end, suffix_class or kinds[0], "implicit", 0.7)
@@ -168,11 +178,17 @@ class EntityFacts(Grounding):
         """与X合作 / 在X展出 / 为X供应 / 对X的收购: the predicate's object marker and the mentions it
         governs. In 长安汽车与华为、宁德时代合作 the marker sits inside the list: what follows it are
         the objects, what precedes it the subject."""
-        if not before or not predicate.object_markers:
+        if not predicate.object_markers:
+            return None
+        skipped = 0
+        while before and self._locative(view, before[-1], predicate):  # 与蔚来在宁德签署…合作协议
+            skipped += before[-1].end - before[-1].start + 1
+            before = before[:-1]
+        if not before:
             return None
         last = before[-1]
         gap = view.between(last.end, trigger.start)
-        if len(gap) > MARKER_GAP or CLAUSE_BREAKS.intersection(gap):
+        if len(gap) - skipped > MARKER_GAP or CLAUSE_BREAKS.intersection(gap):
             return None
         group = self.enumeration_before(view, last, ("Entity",))
         for i in range(1, len(group)):
@@ -182,6 +198,11 @@ class EntityFacts(Grounding):
         prefix = view.between(max(view.clause_of(trigger.start)[0], group[0].start - 2), group[0].start)
         marker = next((m for m in predicate.object_markers if prefix.endswith(m)), None)
         return (marker, group) if marker else None
+
+    def _locative(self, view: SentenceView, mention: Mention, predicate: Predicate) -> bool:
+        """在X / 于X: where something happened, unless the predicate's own object is marked so (在X展出)."""
+        marker = view.between(mention.start - 1, mention.start)
+        return marker in self.locative_markers and marker not in predicate.object_markers
 
     def _marked(self, document, view, trigger, predicate, marked: tuple[str, list[Mention]]) -> list[Triple]:
         """The marked mentions are objects; the subject comes before the marker."""
@@ -218,5 +239,6 @@ class EntityFacts(Grounding):
         organisation, how = self.subject_for(view, anchor, predicate.range, floor=view.sentence.start)
         if organisation is None or organisation.type == "Person":
             return []
-        return [self._entity_triple(document, view, person, predicate, organisation, trigger,
-                                    how if how in FROM_CONTEXT else "clause-subject")]
+        triple = self._entity_triple(document, view, person, predicate, organisation, trigger,
+                                     how if how in FROM_CONTEXT else "clause-subject")
+        return [replace(triple, qualifiers=(("role", trigger.word),))]  # 首席财务官林斌: the role stays with the fact

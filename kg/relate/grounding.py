@@ -9,6 +9,7 @@ from ..model import Document, Entity, Evidence, PredicateRef, Quantity, Span, Ti
 from ..ontology import Ontology, Predicate
 from ..model import Mention
 from ..words import NameWords
+from .comparison import Comparisons
 from .sentence import SentenceView
 from .triggers import TriggerHit
 
@@ -47,6 +48,7 @@ class Grounding:
         self.list_ends = grammar.words("list_end")  # A、B等
         self.modifier_particles = grammar.words("modifier_particle")  # X的Y
         self.section_words = grammar.words("section_word")  # X方面，…: X heads a section
+        self.comparisons = Comparisons(grammar)
 
     def entity(self, view: SentenceView, mention: Mention, document: Document) -> Entity:
         """The mention as an entity: normalised name, the original surface kept as an alias."""
@@ -68,7 +70,8 @@ class Grounding:
         clause_start, _ = view.clause_of(before)
         lower = clause_start if floor is None else floor
         pronoun = self._pronoun_between(view, lower, before)
-        in_clause = [m for m in view.mentions if lower <= m.start and m.end <= before and self.fits(m.type, domain)]
+        in_clause = [m for m in view.mentions if lower <= m.start and m.end <= before and self.fits(m.type, domain)
+                     and not self.comparisons.compared(view.text, m, view.clause_of(m.start)[1])]
         if in_clause and not (pronoun and pronoun > in_clause[-1].end):
             in_clause.sort(key=lambda m: (LOCATION_LAST.get(m.type, 0), -m.end))
             return in_clause[0], "clause-subject"
@@ -100,7 +103,8 @@ class Grounding:
             if m.start >= first_trigger:
                 return None
             if self.fits(m.type, domain) and m.type != "Location" and \
-                    not view.text.startswith(self.section_words, m.end):
+                    not view.text.startswith(self.section_words, m.end) and \
+                    not self.comparisons.compared(view.text, m, view.clause_of(m.start)[1]):
                 return m
         return None
 

@@ -47,8 +47,14 @@ class QuantityFacts(Grounding):
             if q.start in done:
                 continue
             trigger, predicate = self._governing_trigger(view, q)
-            made = self._implicit_quantity_fact(document, view, q, last) if predicate is None \
-                else self._quantity_fact(document, view, q, trigger, predicate)
+            if trigger is not None and trigger.names_no_metric:
+                continue  # 每股收益1.2元, 股价上涨5%: a figure of what no predicate extracts
+            if predicate is None:
+                made = self._implicit_quantity_fact(document, view, q, last)
+            elif predicate.change:
+                made = self._change_fact(document, view, q, trigger, predicate, last)
+            else:
+                made = self._quantity_fact(document, view, q, trigger, predicate)
             if made is not None:
                 out.append(made.triple)
                 last = made
@@ -82,6 +88,8 @@ class QuantityFacts(Grounding):
                  if other is not q and t.start == other.end}  # 1.98秒零百加速: the trigger is that figure's
         candidates = [t for t in view.triggers if clause_start <= t.start and t.end <= q.start and t.start not in taken]
         for trigger in reversed(candidates):
+            if trigger.names_no_metric:
+                return trigger, None
             predicate = self._fitting_quantity_predicate(trigger, q.quantity)
             if predicate is not None:
                 return trigger, predicate
@@ -124,6 +132,28 @@ class QuantityFacts(Grounding):
         quantity = replace(quantity, raw=document.text[q.start:q.end])
         return Made(self._triple(document, view, subject, predicate, quantity, q.start, q.end, trigger, how,
                                   self.period_for(view, q.start)), subject, how)
+
+    def _change_fact(self, document: Document, view: SentenceView, q: QuantityMatch, trigger: TriggerHit,
+                     predicate: Predicate, last: Made | None) -> Made | None:
+        """A growth figure changes the metric named before it in the sentence (营收…，同比增长8%):
+        it is that metric's change (qualifier `of`), held by the holder of that metric's figure
+        when its own clause names none; the change of what no predicate measures (股价上涨) is none."""
+        metric = next((h for h in reversed(view.triggers) if h.end <= trigger.start
+                       and (h.names_no_metric or any(not p.change for p in h.of_kind("quantity")))), None)
+        if metric is not None and metric.names_no_metric:
+            return None
+        measured = next((p.id for p in metric.of_kind("quantity") if not p.change), "") if metric else ""
+        subject, how = None, ""
+        clause_start, _ = view.clause_of(trigger.start)
+        in_clause = any(clause_start <= m.start and m.end <= trigger.start and self.fits(m.type, predicate.domain)
+                        for m in view.mentions)
+        if not in_clause and last is not None and last.triple.predicate.id == measured \
+                and self.fits(last.subject.type, predicate.domain):
+            subject, how = last.subject, last.how  # 其中汽车业务收入312亿元，同比增长18%
+        made = self._quantity_fact(document, view, q, trigger, predicate, subject, how)
+        if made is None or not measured:
+            return made
+        return made._replace(triple=replace(made.triple, qualifiers=(("of", measured),)))
 
     def _implicit_quantity_fact(self, document: Document, view: SentenceView, q: QuantityMatch,
                                 last: Made | None) -> Made | None:

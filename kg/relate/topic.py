@@ -14,6 +14,7 @@ from typing import Sequence
 from ..model import Doc, Mention, Sentence
 from ..ontology import Ontology
 from ..text import BULLET_MARKS
+from .comparison import Comparisons
 
 OPENING_WINDOW = 12  # a paragraph "opens with" a name that starts within this many characters
 
@@ -28,7 +29,8 @@ class TopicTracker:
         # 雷军的这句话…, 金融科技方面，…: a name before these modifies or heads a section; no topic
         not_a_subject_after = (*ontology.grammar.words("modifier_particle"), *ontology.grammar.words("section_word"))
         topic_classes = ontology.topic_classes
-        orgs = [m for m in doc.mentions if m.type in topic_classes]
+        comparisons = Comparisons(ontology.grammar)
+        orgs = [m for m in doc.mentions if m.type in topic_classes and not comparisons.compared(text, m)]
         self.document_topic = self._salient(text, sentences, orgs)
         current = self.document_topic
         heading_topic = current

@@ -24,20 +24,23 @@ class TriggerIndex:
                 table[word].append((predicate, False))
             for word in predicate.negative_triggers:
                 table[word].append((predicate, True))
+        for word in ontology.grammar.words("not_a_metric"):
+            table.setdefault(word, [])  # 每股收益, 股价: a hit with no predicate claims the figure after it
         self._automaton = ahocorasick.Automaton()
         for word, entries in table.items():
             predicates = tuple(p for p, _ in entries)
-            negative = all(neg for _, neg in entries)
+            negative = bool(entries) and all(neg for _, neg in entries)
             self._automaton.add_word(word, (word, predicates, negative))
         if len(table):
             self._automaton.make_automaton()
 
     def find(self, text: str, blocked: list[tuple[int, int]] = (),
-             word_ends: set[int] | None = None) -> list[TriggerHit]:
+             word_ends: set[int] | None = None, words: set[tuple[int, int]] | None = None) -> list[TriggerHit]:
         """Longest non-overlapping hits, left to right, none inside a `blocked` span (a name).
 
         With `word_ends` (where the text's words end), a trigger that stops inside a word is
-        no trigger: 供应 in 供应链, 投资 in 投资者, 发布 in 发布会.
+        no trigger: 供应 in 供应链, 投资 in 投资者, 发布 in 发布会; with `words` (the words' spans),
+        a one-character trigger must be a word of its own: 升 alone, not in 提升.
         """
         if not len(self._automaton):
             return []
@@ -48,6 +51,8 @@ class TriggerIndex:
             if covered.overlaps(start, end):
                 continue
             if word_ends is not None and end not in word_ends:
+                continue
+            if words is not None and end - start == 1 and (start, end) not in words:
                 continue
             hits.append(TriggerHit(start, end, word, predicates, negative))
         hits.sort(key=lambda h: (-(h.end - h.start), h.start))
@@ -67,4 +72,5 @@ class TriggerFinder:
 
     def __call__(self, doc: Doc) -> None:
         blocked = [(m.start, m.end) for m in doc.mentions] + [(q.start, q.end) for q in doc.quantities]
-        doc.triggers = self.index.find(doc.text, blocked, {t.end for t in doc.tokens})
+        doc.triggers = self.index.find(doc.text, blocked, {t.end for t in doc.tokens},
+                                       {(t.start, t.end) for t in doc.tokens})

@@ -1,0 +1,26 @@
+"""Names a sentence compares with: 与X相比, 与X形成鲜明对比的是Y, 高于X, 较X. Such a name is not
+the subject of the figures around it (Y is), nor the topic of its paragraph."""
+
+from __future__ import annotations
+
+from ..grammar import Grammar
+from ..model import Mention
+
+TAIL_WINDOW = 8  # 与X去年同期相比: how far after the name the comparison may close
+
+
+class Comparisons:
+    def __init__(self, grammar: Grammar):
+        self.leads = grammar.words("comparison_lead")
+        self.pairs = grammar.words("comparison_pair")
+        self.tails = grammar.words("comparison_tail")
+
+    def compared(self, text: str, mention: Mention, clause_end: int | None = None) -> bool:
+        """Is this mention what something is compared with?"""
+        before = text[max(0, mention.start - 4):mention.start]
+        if before.endswith(self.leads):
+            return True
+        if not before.endswith(self.pairs):
+            return False
+        after = text[mention.end:min(mention.end + TAIL_WINDOW, clause_end or len(text))]
+        return any(tail in after for tail in self.tails)
