@@ -19,7 +19,7 @@ from functools import cached_property, lru_cache
 from typing import Iterable, Sequence
 
 from ..ontology import Ontology
-from ..text import Coverage
+from ..text import BULLET_MARKS, Coverage
 from ..words import HAN as _HAN, NameWords, is_common_word, word_info
 
 from ..model import Token
@@ -42,6 +42,8 @@ _MODEL = re.compile(
     r"\+?"
 )
 _TRAILING_DIGITS = re.compile(r"(?<![A-Za-z0-9.])\d+[A-Za-z0-9]*\+?(?![\d.%年月日号天个万亿千百元台辆岁])")
+_ITEM_LABEL = re.compile(rf"^[ \t\u3000]*[{re.escape(BULLET_MARKS)}]?[ \t\u3000]*([^\s:：,，。;；]{{2,12}})[:：]",
+                         re.MULTILINE)  # • 茅台酒：营业收入…
 _QUOTED = re.compile(r"[“「]([^“”「」,，。；;！!？?:：\s]{2,14})[”」]")
 
 
@@ -73,7 +75,8 @@ class Rules:
                    blocked: Iterable[tuple[int, int]] = ()) -> list[Candidate]:
         blocked = Coverage(len(text), blocked)
         return [*self.product_names(text, tokens, blocked), *self.suffix_names(text, tokens, blocked),
-                *self.quoted_names(text), *_non_overlapping(self.titled_people(tokens))]
+                *self.quoted_names(text), *_non_overlapping(self.titled_people(tokens)),
+                *self.item_labels(text, tokens, blocked)]
 
     # -- product and model names ---------------------------------------------------------
 
@@ -192,6 +195,34 @@ class Rules:
             return False
         tag, _ = word_info(tokens[suffix_index - 1][0])
         return tag in (None, "ns")
+
+    # -- labels of list items ---------------------------------------------------------------
+
+    def item_labels(self, text: str, tokens: Sequence[Token], blocked: Coverage) -> list[Candidate]:
+        """• 茅台酒：营业收入…, 高纯晶硅：全年销量…: the label of a list item whose text opens with a
+        metric is what its figures are about, a segment or product line (its class from its
+        suffix, else BusinessUnit); • 红米救主：2014年… is a heading, not a name."""
+        token_at = {t.start: t for t in tokens}
+        metrics = tuple(w for p in self.ontology.predicates.values() if p.is_quantity for w in p.triggers)
+        found = []
+        for match in _ITEM_LABEL.finditer(text):
+            start, end = match.span(1)
+            label, at = text[start:end], start
+            while at < end and at in token_at and token_at[at].end <= end and self.is_name_word(token_at[at].word):
+                at = token_at[at].end
+            if at != end or blocked.overlaps(start, end) or label in self.ontology.stop_names \
+                    or label in self.ontology.trigger_words or not self._opens_with_metric(text, end + 1, token_at, blocked, metrics):
+                continue  # 分产品看：, 报告期内：, 营业收入：
+            suffix_class = next((c for s, c in self.suffixes if label.endswith(s) and len(label) > len(s)), "BusinessUnit")
+            found.append(Candidate(start, end, suffix_class, "rule:label", 0.75))
+        return found
+
+    def _opens_with_metric(self, text: str, at: int, token_at: dict, blocked: Coverage, metrics: tuple[str, ...]) -> bool:
+        """After times and function words (2024年全年…), the text names a metric (营业收入, 销量)."""
+        while at < len(text) and (text[at].isspace() or blocked.overlaps(at, at + 1) or (
+                at in token_at and token_at[at].word in self.ontology.function_words)):
+            at = token_at[at].end if at in token_at and not blocked.overlaps(at, at + 1) else at + 1
+        return text.startswith(metrics, at)
 
     # -- quoted names and titled people ----------------------------------------------------
 
