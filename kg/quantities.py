@@ -11,44 +11,84 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import (Context, Decimal, DecimalException, DivisionByZero, Inexact, InvalidOperation, Overflow,
+                     localcontext)
+from functools import lru_cache
 
 from kg.components import component
+from kg.grammar import GrammarError, default_grammar
 from kg.model import Doc, Quantity, QuantityMatch
 from kg.ontology import Ontology, Unit
 from kg.text import Coverage
 from kg.times import find_times
 
-_MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10**4, "亿": 10**8, "兆": 10**12}
-_SMALL_UNITS = {ch: _MULTIPLIERS[ch] for ch in "十百千"}
-_BIG_MULTIPLIERS = "万亿兆"
-_SCALE_MARKERS = "千万亿"  # a number without a unit is a quantity only at this scale
-_UNIT_ONLY_MULTIPLIER = "兆"  # 10^12 in 6.16兆新台币, but "mega" in 千兆宽带: trusted before a unit only
-_CHINESE_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-                   "七": 7, "八": 8, "九": 9}
-_CHINESE_START = "".join(_CHINESE_DIGITS) + "".join(_SMALL_UNITS)
-_PREFIX_MODIFIERS = ("大约", "约", "超过", "超", "将近", "近", "逾")
-_INNER_MODIFIERS = "多余+"
-_SUFFIX_MODIFIERS = ("以上", "左右")
-_RANGE_SEPARATORS = "-~至到—–"
-_VAGUE_BEFORE = ("几", "数")  # 几十万 / 数百亿 are vague, not values
+# The words come from ontology/grammar.tsv, by group (named below); this module only knows how
+# Chinese writes numbers. The patterns and tables are built once, at import.
+_GRAMMAR = default_grammar()
+
+
+def _words(group: str) -> tuple[str, ...]:
+    """The group's words, longest first (超过 before 超)."""
+    words = _GRAMMAR.words(group)
+    if not words:
+        raise GrammarError(f"the grammar has no words in group {group!r}, which the number reader needs")
+    return tuple(sorted(words, key=len, reverse=True))
+
+
+def _chars(group: str) -> str:
+    """A group of one-character words (digits, multipliers, markers read inside a number)."""
+    words = _GRAMMAR.words(group)
+    if not words or any(len(w) != 1 for w in words):
+        raise GrammarError(f"grammar group {group!r} must hold one-character words, has {words!r}")
+    return "".join(words)
+
+
+def _class(chars: str) -> str:
+    """Characters for a regex character class."""
+    return "".join(map(re.escape, chars))
+
+
+def _alt(words: tuple[str, ...]) -> str:
+    """Words for a regex alternation, in the order given."""
+    return "|".join(map(re.escape, words))
+
+
+_CHINESE_DIGITS = _GRAMMAR.values("digit")  # 一 → 1, 两 → 2
+_SMALL_UNITS = _GRAMMAR.values("small_multiplier")  # 十 百 千: multiply the digit before them
+_BIG_MULTIPLIERS = _chars("big_multiplier")  # 万 亿 兆: scale everything before them
+_MULTIPLIERS = {**_SMALL_UNITS, **_GRAMMAR.values("big_multiplier")}
+_SECTION_MULTIPLIER = min(_GRAMMAR.values("big_multiplier").values())  # 万 scales its section only: 一亿二千万
+_SCALE_MARKERS = _chars("scale_marker")  # a number without a unit is a quantity only at this scale
+# 10^12 in 6.16兆新台币, but "mega" in 千兆宽带: trusted before a unit only
+_UNIT_ONLY_MULTIPLIERS = _chars("unit_only_multiplier")
+_CHINESE_START = _chars("digit") + _chars("small_multiplier")
+_CHINESE_BIG = "".join(ch for ch in _BIG_MULTIPLIERS if ch not in _UNIT_ONLY_MULTIPLIERS)  # inside 一亿二千万
+_PREFIX_MODIFIERS = _words("approx_prefix")
+_INNER_MODIFIERS = _chars("approx_inner") + "+"
+_SUFFIX_MODIFIERS = _words("approx_suffix")
+_RANGE_SEPARATORS = "-~" + _chars("range_separator") + "—–"
+_VAGUE_BEFORE = _words("vague_before")  # 几十万 / 数百亿 are vague, not values
+_ORDINAL_PREFIXES = _words("ordinal_prefix")  # 第3 is an ordinal, not a count
+_COPULA = _words("approx_copula")  # 约为500亿元
 
 _NUMBER = re.compile(
-    rf"(?:(?P<mod>{'|'.join(_PREFIX_MODIFIERS)})为?)?"
+    rf"(?:(?P<mod>{_alt(_PREFIX_MODIFIERS)})(?:{_alt(_COPULA)})?)?"
     r"(?P<minus>(?<![0-9A-Za-z%.])[-−])?"
     r"(?:(?P<arabic>[0-9]+(?:,[0-9]{3}(?![0-9]))*(?:\.[0-9]+)?)"
-    rf"|(?P<chinese>[{_CHINESE_START}][{_CHINESE_START}万亿]*))"
-    rf"(?P<inner>[{re.escape(_INNER_MODIFIERS)}])?"
-    rf"(?P<mult>[{''.join(_MULTIPLIERS)}]*)"
-    rf"(?P<inner_after>[{re.escape(_INNER_MODIFIERS)}])?"
+    rf"|(?P<chinese>[{_class(_CHINESE_START)}][{_class(_CHINESE_START + _CHINESE_BIG)}]*))"
+    rf"(?P<inner>[{_class(_INNER_MODIFIERS)}])?"
+    rf"(?P<mult>[{_class(''.join(_MULTIPLIERS))}]*)"
+    rf"(?P<inner_after>[{_class(_INNER_MODIFIERS)}])?"
 )
+
+# Figures are exact: one that a Decimal of 28 digits cannot hold exactly is unreadable, skipped.
+_EXACT = Context(prec=28, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
 
 
 @dataclass(frozen=True, slots=True)
 class _UnitTable:
     """The ontology's unit surfaces, ready for longest-first lookup at a position."""
 
-    ontology: Ontology  # kept so the id() used as cache key cannot be reused by another object
     after: dict[str, Unit]  # written after the number: 元, 辆, %, km
     after_sizes: dict[str, tuple[int, ...]]  # first character → lengths of surfaces, longest first
     before: dict[str, Unit]  # currency signs written before it: $, US$, €
@@ -78,24 +118,37 @@ class _UnitTable:
         return None
 
 
-_TABLES: dict[int, _UnitTable] = {}
+class _ByIdentity:
+    """An ontology as a cache key: the same object, not an equal one (Ontology has no hash)."""
+
+    __slots__ = ("ontology",)
+
+    def __init__(self, ontology: Ontology):
+        self.ontology = ontology  # held, so its id() cannot pass to another object while cached
+
+    def __hash__(self) -> int:
+        return id(self.ontology)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ByIdentity) and other.ontology is self.ontology
 
 
 def _unit_table(ontology: Ontology) -> _UnitTable:
-    """Build the lookup once per ontology object (find_quantities runs on every sentence)."""
-    table = _TABLES.get(id(ontology))
-    if table is None or table.ontology is not ontology:
-        surfaces = ontology.unit_surfaces
-        before = {s: u for s, u in surfaces.items() if _is_currency_sign(s)}
-        after = {s: u for s, u in surfaces.items() if s not in before}
-        sizes: dict[str, set[int]] = {}
-        for surface in after:
-            sizes.setdefault(surface[0], set()).add(len(surface))
-        after_sizes = {ch: tuple(sorted(n, reverse=True)) for ch, n in sizes.items()}
-        table = _UnitTable(ontology, after, after_sizes, before,
-                           max(map(len, surfaces), default=0), ontology.units.get(""))
-        _TABLES[id(ontology)] = table
-    return table
+    """The lookup for this ontology object, built once (find_quantities may run on every sentence)."""
+    return _build_unit_table(_ByIdentity(ontology))
+
+
+@lru_cache(maxsize=8)
+def _build_unit_table(key: _ByIdentity) -> _UnitTable:
+    ontology = key.ontology
+    surfaces = ontology.unit_surfaces
+    before = {s: u for s, u in surfaces.items() if _is_currency_sign(s)}
+    after = {s: u for s, u in surfaces.items() if s not in before}
+    sizes: dict[str, set[int]] = {}
+    for surface in after:
+        sizes.setdefault(surface[0], set()).add(len(surface))
+    after_sizes = {ch: tuple(sorted(n, reverse=True)) for ch, n in sizes.items()}
+    return _UnitTable(after, after_sizes, before, max(map(len, surfaces), default=0), ontology.units.get(""))
 
 
 def _is_currency_sign(surface: str) -> bool:
@@ -139,7 +192,7 @@ def _chinese_value(numeral: str) -> Decimal:
             number, last_unit, last_small = None, unit, unit
         else:
             big = _MULTIPLIERS[ch]
-            if big == _MULTIPLIERS["万"]:
+            if big == _SECTION_MULTIPLIER:
                 total += (section + (number or 0)) * big  # 一亿二千万: 万 scales its section only
             else:
                 total = (total + section + (number or 0)) * big
@@ -267,16 +320,16 @@ def _read_range(text: str, low: _Reading, table: _UnitTable) -> tuple[_Reading, 
         return None
     try:
         high = _read(text, m, table)
-    except ValueError:
-        return None
-    if high is None:
-        return None
-    if low.unit is None:
-        borrowed = high.multiplier if low.multiplier == 1 else low.multiplier
-        low = replace(low, multiplier=borrowed, unit=high.unit)
-    elif low.unit is not high.unit:
-        return None
-    return (low, high) if low.value < high.value else None
+        if high is None:
+            return None
+        if low.unit is None:
+            borrowed = high.multiplier if low.multiplier == 1 else low.multiplier
+            low = replace(low, multiplier=borrowed, unit=high.unit)
+        elif low.unit is not high.unit:
+            return None
+        return (low, high) if low.value < high.value else None
+    except (ValueError, DecimalException):
+        return None  # the high end is no number (一二三) or more than Decimal holds exactly
 
 
 def _expression(text: str, m: re.Match, table: _UnitTable) -> tuple[_Reading, _Reading | None] | None:
@@ -303,54 +356,71 @@ def _quantity(raw: str, low: _Reading, high: _Reading | None, table: _UnitTable)
 
 
 def normalise_quantity(raw: str, ontology: Ontology) -> Quantity:
-    """Read one whole quantity expression (约500亿元, 3-5万元, 23.3%); ValueError otherwise."""
+    """Read one whole quantity expression (约500亿元, 3-5万元, 23.3%); ValueError otherwise,
+    also for a figure more precise than a Decimal of 28 digits holds exactly."""
     table = _unit_table(ontology)
     m = _NUMBER.search(raw)
-    try:
-        found = _expression(raw, m, table) if m else None
-    except ValueError:
-        found = None
-    if found is None or found[0].start != 0 or (found[1] or found[0]).end != len(raw):
-        raise ValueError(f"not a quantity: {raw!r}")
-    return _quantity(raw, *found, table)
+    with localcontext(_EXACT):
+        try:
+            found = _expression(raw, m, table) if m else None
+        except (ValueError, DecimalException):
+            found = None
+        if found is None or found[0].start != 0 or (found[1] or found[0]).end != len(raw):
+            raise ValueError(f"not a quantity: {raw!r}")
+        try:
+            return _quantity(raw, *found, table)
+        except DecimalException:
+            raise ValueError(f"not a quantity: {raw!r} (more digits than can be held exactly)") from None
 
 
 def _plausible(text: str, low: _Reading, high: _Reading | None) -> bool:
     """Context says this number is a measured value, not a model name, ordinal or label."""
     last = high or low
     before = text[max(0, low.start - 2):low.start]
-    if before[-1:] == "第" or _is_letter(before[-1:]) or (before[-1:] == " " and _is_letter(before[:1])):
+    if text.endswith(_ORDINAL_PREFIXES, 0, low.start) or _is_letter(before[-1:]) \
+            or (before[-1:] == " " and _is_letter(before[:1])):
         return False  # 第3, SU7, A17, Mate 70, iPhone 15
-    if low.chinese and before.endswith(_VAGUE_BEFORE):
+    if low.chinese and text.endswith(_VAGUE_BEFORE, 0, low.start):
         return False
     if last.chinese and len(last.numeral) < 2:
         return False  # 一家, 三元锂电池: a lone Chinese digit is a determiner, not a value
-    if last.unit is None and (_UNIT_ONLY_MULTIPLIER in last.numeral
+    if last.unit is None and (any(ch in _UNIT_ONLY_MULTIPLIERS for ch in last.numeral)
                               or not any(ch in _SCALE_MARKERS for ch in last.numeral)):
         return False  # a plain 15 or 2000 says nothing about what it counts
     return not _glued_latin_after(text, last.end)
 
 
 def find_quantities(text: str, ontology: Ontology) -> list[QuantityMatch]:
-    """Every quantity in `text`, left to right and non-overlapping; dates are left to times."""
-    table = _unit_table(ontology)
+    """Every quantity in `text`, left to right and non-overlapping; dates are left to times.
+
+    A figure that cannot be read exactly (more than 28 significant digits) is skipped.
+    """
+    return _find_quantities(text, _unit_table(ontology))
+
+
+def _find_quantities(text: str, table: _UnitTable) -> list[QuantityMatch]:
     times = [(t.start, t.end) for t in find_times(text)]
     out: list[QuantityMatch] = []
     pos = 0
-    while (m := _NUMBER.search(text, pos)) is not None:
-        pos = m.end()
-        try:
-            found = _expression(text, m, table)
-        except ValueError:
-            continue
-        if found is None or not _plausible(text, *found):
-            continue
-        start, end = found[0].start, (found[1] or found[0]).end
-        if any(s < end and start < e for s, e in times):
-            continue
-        raw = text[start:end]
-        out.append(QuantityMatch(start, end, _quantity(raw, *found, table)))
-        pos = end
+    with localcontext(_EXACT):
+        while (m := _NUMBER.search(text, pos)) is not None:
+            pos = m.end()
+            try:
+                found = _expression(text, m, table)
+            except (ValueError, DecimalException):
+                continue  # 一二 is no number; 99999999999999999999999999亿 is more than Decimal holds
+            if found is None or not _plausible(text, *found):
+                continue
+            start, end = found[0].start, (found[1] or found[0]).end
+            if any(s < end and start < e for s, e in times):
+                continue
+            raw = text[start:end]
+            try:
+                quantity = _quantity(raw, *found, table)
+            except DecimalException:
+                continue
+            out.append(QuantityMatch(start, end, quantity))
+            pos = end
     return out
 
 
@@ -360,7 +430,8 @@ class QuantityReader:
 
     def __init__(self, ontology: Ontology):
         self.ontology = ontology
+        self.units = _unit_table(ontology)  # built once per reader
 
     def __call__(self, doc: Doc) -> None:
         in_time = Coverage(len(doc.text), ((t.start, t.end) for t in doc.times))
-        doc.quantities = [q for q in find_quantities(doc.text, self.ontology) if not in_time.overlaps(q.start, q.end)]
+        doc.quantities = [q for q in _find_quantities(doc.text, self.units) if not in_time.overlaps(q.start, q.end)]

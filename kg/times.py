@@ -14,52 +14,95 @@ from __future__ import annotations
 import re
 
 from kg.components import component
+from kg.grammar import GrammarError, default_grammar
 from kg.model import Doc, TimeMatch, TimeQualifier
 
+# The words come from ontology/grammar.tsv, by group (named in each pattern below); this module
+# only knows the shapes Chinese dates take. The patterns are compiled once, at import.
+_GRAMMAR = default_grammar()
+_DIGITS = _GRAMMAR.values("digit")  # 一 → 1, 两 → 2
+_RELATIVE_YEARS = _GRAMMAR.values("relative_year")  # 去年: 去 → -1
+_EDGE_MONTHS = _GRAMMAR.values("year_edge")  # 年底: 底 → 12, 年初: 初 → 1
+_HALVES = _GRAMMAR.values("half_year")  # 上半年 → 1
+
+
+def _words(group: str) -> tuple[str, ...]:
+    words = _GRAMMAR.words(group)
+    if not words:
+        raise GrammarError(f"the grammar has no words in group {group!r}, which the time reader needs")
+    return words
+
+
+def _alt(*groups: str, extra: tuple[str, ...] = ()) -> str:
+    """The groups' words (and `extra`) as a regex alternation, longest first: 月份 before 月."""
+    words = dict.fromkeys([*extra, *(w for g in groups for w in _words(g))])
+    return "(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + ")"
+
+
+def _digits(low: int, high: int) -> list[str]:
+    """The one-character Chinese digits worth low..high: 一二两三四 for 1..4."""
+    return [w for w, v in _DIGITS.items() if low <= v <= high and len(w) == 1]
+
+
+def _chars(chars: list[str]) -> str:
+    return "".join(map(re.escape, chars))
+
+
+# An edge that opens the year is no edge before not_edge_after (年初步 is "preliminary").
+_NOT_EDGE = f"(?!{_alt('not_edge_after')})" if _GRAMMAR.words("not_edge_after") else ""
+_EDGE = "|".join(re.escape(word) + (_NOT_EDGE if month == 1 else "")
+                 for word, month in sorted(_EDGE_MONTHS.items(), key=lambda p: -len(p[0])))
+
 _YEAR = r"(?:19[0-9]{2}|20[0-9]{2}|2100)"  # a 4-digit number is a year only in 1900–2100
-_QUARTER = r"[1-4一二两三四]"
+_QUARTER = rf"[1-4{_chars(_digits(1, 4))}]"
 _MONTH = r"(?:1[0-2]|0?[1-9])"
 _DAY = r"(?:3[01]|[12][0-9]|0?[1-9])"
-_SEP = r"(?:-|~|至|到|—|–)"
-_EDGE = r"底|末|初(?!步)"  # 年初步 is "preliminary", not the start of the year
+_SEP = _alt("range_separator", extra=("-", "~", "—", "–"))
+_ORDINAL = _alt("ordinal_prefix") + "?"  # 第四季度 or 四季度
+_QUARTER_WORD = _alt("quarter_word")
+_YEAR_WORD = _alt("year_word")
+_YEAR_SUFFIX = _alt("year_suffix") + "?"  # 2024年度
 
 _PERIOD = rf"""
-    前(?P<q_first>[二两三23])个?季度
-  | 第?(?P<q_from>{_QUARTER})(?:季度)?{_SEP}第?(?P<q_to>{_QUARTER})季度
+    {_alt("first_periods")}(?P<q_first>[23{_chars(_digits(2, 3))}]){_alt("quarter_measure")}?{_QUARTER_WORD}
+  | {_ORDINAL}(?P<q_from>{_QUARTER}){_QUARTER_WORD}?{_SEP}{_ORDINAL}(?P<q_to>{_QUARTER}){_QUARTER_WORD}
   | [Qq](?P<q_from_latin>[1-4]){_SEP}[Qq](?P<q_to_latin>[1-4])(?![0-9])
-  | 第?(?P<quarter>{_QUARTER})季度
+  | {_ORDINAL}(?P<quarter>{_QUARTER}){_QUARTER_WORD}
   | [Qq](?P<quarter_latin>[1-4])(?![0-9])
-  | (?P<half>上半年|下半年)
+  | (?P<half>{_alt("half_year")})
   | [Hh](?P<half_latin>[12])(?![0-9])
-  | (?P<m_from>{_MONTH}){_SEP}(?P<m_to>{_MONTH})月份?
-  | (?P<month>{_MONTH})月份?(?:(?P<day>{_DAY})[日号])?
-  | (?P<lone_day>{_DAY})日(?!内|以内|之内)
+  | (?P<m_from>{_MONTH}){_SEP}(?P<m_to>{_MONTH}){_alt("month_word")}
+  | (?P<month>{_MONTH}){_alt("month_word")}(?:(?P<day>{_DAY}){_alt("day_word")})?
+  | (?P<lone_day>{_DAY}){_alt("lone_day_word")}(?!{_alt("not_day_after")})
 """
 
+# Every form starts with a digit, F(Y), Q, H or the first character of one of these words:
+# the lookahead skips the rest of the text fast.
+_FIRST = sorted({w[0] for g in ("as_of", "relative_year", "first_periods", "ordinal_prefix", "half_year")
+                 for w in _words(g)} | set(_digits(1, 4)))
+
 _TIME = re.compile(rf"""
-    (?=[0-9截FQqHh去今明前第一二两三四上下])  # every form starts with one of these: skip the rest fast
+    (?=[0-9FQqHh{_chars(_FIRST)}])
     (?<![0-9A-Za-z.])
-    (?P<asof>截至|截止)?
+    (?P<asof>{_alt("as_of")})?
     (?:
-        (?P<y_from>{_YEAR})年?{_SEP}(?P<y_to>{_YEAR})年
+        (?P<y_from>{_YEAR}){_YEAR_WORD}?{_SEP}(?P<y_to>{_YEAR}){_YEAR_WORD}
       | (?P<iso_y>{_YEAR})[-/](?P<iso_m>{_MONTH})[-/](?P<iso_d>{_DAY})(?![0-9])
       | (?:(?P<named_year>
-            (?P<year>{_YEAR})(?:(?P<fiscal>财年)度?|年(?P<edge>{_EDGE})?度?|(?=\s?[QqHh][1-4]))
+            (?P<year>{_YEAR})(?:(?P<fiscal>{_alt("fiscal_year")}){_YEAR_SUFFIX}
+                               |{_YEAR_WORD}(?P<edge>{_EDGE})?{_YEAR_SUFFIX}
+                               |(?=\s?[QqHh][1-4]))
           | FY(?P<fy>{_YEAR})
-          | (?P<rel>去|今|明|前)年(?P<rel_edge>{_EDGE})?
-        )(?:全年)?)?
+          | (?P<rel>{_alt("relative_year")}){_YEAR_WORD}(?P<rel_edge>{_EDGE})?
+        ){_alt("whole_year")}?)?
         (?:(?(named_year)\s?|)(?P<period>{_PERIOD}))?
         (?(named_year)|(?(period)|(?!)))  # a year, a period or both, never nothing
     )
 """, re.VERBOSE)
 
-_CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
-_RELATIVE_YEARS = {"前": -2, "去": -1, "今": 0, "明": 1}
-_EDGE_MONTHS = {"底": 12, "末": 12, "初": 1}
-
 
 def _digit(text: str) -> int:
-    return _CHINESE_DIGITS[text] if text in _CHINESE_DIGITS else int(text)
+    return _DIGITS[text] if text in _DIGITS else int(text)
 
 
 def _year(m: re.Match, default_year: int | None) -> tuple[bool, str | None]:
@@ -88,7 +131,7 @@ def _period(m: re.Match) -> tuple[str, str] | None:
     if m["quarter"] or m["quarter_latin"]:
         return f"Q{_digit(m['quarter'] or m['quarter_latin'])}", ""
     if m["half"]:
-        return ("H1" if m["half"] == "上半年" else "H2"), ""
+        return f"H{_HALVES[m['half']]}", ""
     if m["half_latin"]:
         return f"H{m['half_latin']}", ""
     if m["m_from"]:

@@ -1,5 +1,6 @@
 """Numbers with units become exact Quantities with ontology units; context rules out the rest."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -184,3 +185,22 @@ def test_quantity_compound_magnitudes_add_up(ontology):
     assert normalise_quantity("1亿3000万元", ontology).value == Decimal("130000000")
     [match] = find_quantities("全年营收达新台币6兆8,590亿元,年增11%", ontology)[:1]
     assert match.quantity.value == Decimal("6859000000000")
+
+
+def test_quantity_find_skips_a_figure_too_long_to_hold_exactly_and_reads_the_next(ontology):
+    text = "该基金披露的规模为99999999999999999999999999亿元,显然有误,净利润为12亿元。"
+    assert found(text, ontology) == [("12亿元", 1200000000, "元")]
+
+
+@pytest.mark.parametrize("raw", ["99999999999999999999999999亿元", "1234567890123456789012345678.95元"])
+def test_quantity_normalise_refuses_a_figure_it_cannot_hold_exactly(ontology, raw):
+    with pytest.raises(ValueError):
+        normalise_quantity(raw, ontology)
+
+
+def test_quantity_each_ontology_object_reads_with_its_own_units(ontology):
+    without_vehicles = replace(ontology, units={s: u for s, u in ontology.units.items() if s != "辆"})
+    assert normalise_quantity("3万辆", ontology).unit == "辆"
+    with pytest.raises(ValueError):
+        normalise_quantity("3万辆", without_vehicles)
+    assert normalise_quantity("3万辆", ontology).unit == "辆"

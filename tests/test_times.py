@@ -107,3 +107,8 @@ def test_time_year_start_is_not_read_into_preliminary():
     text = "2023年初步核算营收增长,2024年初启动新工厂。"
     assert [(t.time.raw, t.time.normalised) for t in find_times(text)] == [
         ("2023年", "2023"), ("2024年初", "2024-01")]
+
+
+def test_time_year_end_is_read_before_any_word():
+    text = "该工厂于2023年底步入量产。"
+    assert [(t.time.raw, t.time.normalised) for t in find_times(text)] == [("2023年底", "2023-12")]

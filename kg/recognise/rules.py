@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Iterable, Sequence
 
+from ..grammar import default_grammar
+from ..model import Token
 from ..ontology import Ontology
 from ..text import BULLET_MARKS, Coverage
 from ..words import HAN as _HAN, NameWords, is_common_word, word_info
 
-from ..model import Token
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,15 @@ _MODEL = re.compile(
     r"(?:[ ](?:[A-Z][A-Za-z0-9\-]*|\d+[A-Za-z0-9\-]*(?![.\d])|[a-z]+\d+[A-Za-z0-9]*))*"
     r"\+?"
 )
-_TRAILING_DIGITS = re.compile(r"(?<![A-Za-z0-9.])\d+[A-Za-z0-9]*\+?(?![\d.%年月日号天个万亿千百元台辆岁])")
+# A digit run glued to a counter (年, 元, 辆) or to a multiplier that scales Arabic digits (5千,
+# 3000万) is a figure or date, not a model name. 十 after digits starts a word (2018十大) and the
+# unit-only 兆 may be "mega" (1000兆): neither counts. Words from ontology/grammar.tsv.
+_GRAMMAR = default_grammar()
+_FIGURE_AFTER = [*_GRAMMAR.words("counter"),
+                 *(w for w, v in _GRAMMAR.values("small_multiplier").items() if v >= 100),
+                 *(w for w in _GRAMMAR.words("big_multiplier") if w not in _GRAMMAR.words("unit_only_multiplier"))]
+_TRAILING_DIGITS = re.compile(r"(?<![A-Za-z0-9.])\d+[A-Za-z0-9]*\+?"
+                              rf"(?![\d.%]|{'|'.join(map(re.escape, _FIGURE_AFTER))})")
 _ITEM_LABEL = re.compile(rf"^[ \t\u3000]*[{re.escape(BULLET_MARKS)}]?[ \t\u3000]*([^\s:：,，。;；]{{2,12}})[:：]",
                          re.MULTILINE)  # • 茅台酒：营业收入…
 _QUOTED = re.compile(r"[“「]([^“”「」,，。；;！!？?:：\s]{2,14})[”」]")
