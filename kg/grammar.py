@@ -40,6 +40,10 @@ class Grammar:
         """The group's words with their integer values (digits, multipliers, relative years)."""
         return {w: int(v) for w, v in self.groups.get(group, {}).items()}
 
+    def labels(self, group: str) -> dict[str, str]:
+        """The group's words with their text values (该板块 → BusinessUnit)."""
+        return dict(self.groups.get(group, {}))
+
     def union(self, names: Iterable[str]) -> frozenset[str]:
         return frozenset(w for name in names for w in self.groups.get(name, ()))
 

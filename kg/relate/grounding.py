@@ -49,6 +49,7 @@ class Grounding:
         self.modifier_particles = grammar.words("modifier_particle")  # X的Y
         self.section_words = grammar.words("section_word")  # X方面，…: X heads a section
         self.comparisons = Comparisons(grammar)
+        self.class_pronouns = grammar.labels("class_pronoun")  # 该板块 → the paragraph's latest BusinessUnit
 
     def entity(self, view: SentenceView, mention: Mention, document: Document) -> Entity:
         """The mention as an entity: normalised name, the original surface kept as an alias."""
@@ -75,6 +76,9 @@ class Grounding:
         if in_clause and not (pronoun and pronoun > in_clause[-1].end):
             in_clause.sort(key=lambda m: (LOCATION_LAST.get(m.type, 0), -m.end))
             return in_clause[0], "clause-subject"
+        referent = self._class_pronoun_referent(view, lower, before, domain)
+        if referent is not None:
+            return referent, "previous-sentence"  # 显示器件业务是核心板块。该板块营业收入…
         if not pronoun:
             opening = self._opening_subject(view, domain)
             if opening is not None and opening.end <= before:
@@ -87,6 +91,20 @@ class Grounding:
         if view.topic is not None and self.fits(view.topic.type, domain):
             return view.topic, "pronoun" if pronoun else "topic"
         return None, ""
+
+    def _class_pronoun_referent(self, view: SentenceView, start: int, end: int, domain: Sequence[str]) -> Mention | None:
+        """该板块, 该产品: the latest name of that class earlier in the paragraph."""
+        segment = view.between(start, end)
+        for word, cls in self.class_pronouns.items():
+            at = segment.rfind(word)
+            if at < 0 or not self.fits(cls, domain):
+                continue
+            paragraph_start = min(s.start for s in view.doc.sentences if s.paragraph == view.sentence.paragraph)
+            earlier = [m for m in view.doc.mentions if paragraph_start <= m.start and m.end <= start + at
+                       and self.ontology.is_a(m.type, (cls,))]
+            if earlier:
+                return earlier[-1]
+        return None
 
     def _pronoun_between(self, view: SentenceView, start: int, end: int) -> int | None:
         segment = view.between(start, end)
