@@ -94,6 +94,7 @@ class _UnitTable:
     before: dict[str, Unit]  # currency signs written before it: $, US$, €
     longest: int
     bare: Unit | None  # the unit with symbol "", for 4.2亿 with nothing after
+    canonical: dict[str, Unit]  # dimension → its unit of factor 1, in which scaled units are written (一成 → 10 %)
 
     def unit_after(self, text: str, pos: int) -> tuple[int, Unit] | None:
         """The longest unit written at `pos` (one space allowed before it) → (its end, unit)."""
@@ -148,7 +149,12 @@ def _build_unit_table(key: _ByIdentity) -> _UnitTable:
     for surface in after:
         sizes.setdefault(surface[0], set()).add(len(surface))
     after_sizes = {ch: tuple(sorted(n, reverse=True)) for ch, n in sizes.items()}
-    return _UnitTable(after, after_sizes, before, max(map(len, surfaces), default=0), ontology.units.get(""))
+    canonical = {}
+    for unit in ontology.units.values():
+        if unit.factor == 1:
+            canonical.setdefault(unit.dimension, unit)
+    return _UnitTable(after, after_sizes, before, max(map(len, surfaces), default=0), ontology.units.get(""),
+                      canonical)
 
 
 def _is_currency_sign(surface: str) -> bool:
@@ -351,6 +357,8 @@ def _quantity(raw: str, low: _Reading, high: _Reading | None, table: _UnitTable)
     if unit is None:
         raise ValueError(f"not a quantity: {raw!r} (the ontology defines no unit with symbol \"\")")
     modifier = low.modifier or (high.modifier if high else "")
+    if unit.factor != 1:  # the value already carries the factor: write it in the dimension's own unit
+        unit = table.canonical.get(unit.dimension, unit)
     return Quantity(raw, _tidy(low.value), unit.symbol, unit.dimension, modifier,
                     _tidy(high.value) if high else None)
 
@@ -377,13 +385,14 @@ def _plausible(text: str, low: _Reading, high: _Reading | None) -> bool:
     """Context says this number is a measured value, not a model name, ordinal or label."""
     last = high or low
     before = text[max(0, low.start - 2):low.start]
+    scaled_amount = last.unit is not None and last.multiplier > 1  # Healthcare 1.6亿欧元, Ultra 52.99万元
     if text.endswith(_ORDINAL_PREFIXES, 0, low.start) or _is_letter(before[-1:]) \
-            or (before[-1:] == " " and _is_letter(before[:1])):
+            or (before[-1:] == " " and _is_letter(before[:1]) and not scaled_amount):
         return False  # 第3, SU7, A17, Mate 70, iPhone 15
     if low.chinese and text.endswith(_VAGUE_BEFORE, 0, low.start):
         return False
-    if last.chinese and len(last.numeral) < 2:
-        return False  # 一家, 三元锂电池: a lone Chinese digit is a determiner, not a value
+    if last.chinese and len(last.numeral) < 2 and not (last.unit is not None and last.unit.factor != 1):
+        return False  # 一家, 三元锂电池: a lone Chinese digit is a determiner, not a value (一成 is 10 %)
     if last.unit is None and (any(ch in _UNIT_ONLY_MULTIPLIERS for ch in last.numeral)
                               or not any(ch in _SCALE_MARKERS for ch in last.numeral)):
         return False  # a plain 15 or 2000 says nothing about what it counts
