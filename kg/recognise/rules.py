@@ -177,7 +177,8 @@ class Rules:
             name = text[start:end]
             if len(match.group()) == 1 and not self._place_before(tokens, index_by_end.get(end, i), suffix_start):
                 continue
-            if end - start < len(match.group()) + 2 or self._ends_in_stop_name(name, match.group()):
+            if end - start < len(match.group()) + 2 or self._ends_in_stop_name(name, match.group()) \
+                    or text[start:suffix_start] in self.ontology.grammar.words("generic_modifier"):  # 核心板块
                 continue
             found.append(Candidate(start, end, suffix_class, "rule:suffix", 0.8))
         return _non_overlapping(found)

@@ -72,5 +72,6 @@ class TriggerFinder:
 
     def __call__(self, doc: Doc) -> None:
         blocked = [(m.start, m.end) for m in doc.mentions] + [(q.start, q.end) for q in doc.quantities]
-        doc.triggers = self.index.find(doc.text, blocked, {t.end for t in doc.tokens},
-                                       {(t.start, t.end) for t in doc.tokens})
+        # a word ends where the segmenter says, and where a name or figure starts (首席财务官|周明远)
+        word_ends = {t.end for t in doc.tokens} | {start for start, _ in blocked}
+        doc.triggers = self.index.find(doc.text, blocked, word_ends, {(t.start, t.end) for t in doc.tokens})

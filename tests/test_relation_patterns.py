@@ -1,0 +1,123 @@
+"""Whose figure is it, and what does it measure: the patterns business news repeats, on sentences
+written for these tests. The first tests feed the relation stage a hand-built document object, so
+no recogniser is in the loop."""
+
+from decimal import Decimal
+
+import pytest
+
+from kg.components import PipelineError
+from kg.extractor import Extractor, Settings
+from kg.model import Doc, Document, Quantity
+from kg.relate.facts import RuleRelations
+from kg.relate.triggers import TriggerFinder
+from kg.text import Normaliser
+from kg.times import TimeReader
+from kg.quantities import QuantityReader
+from kg.words import Segmenter
+
+
+def hand_built(ontology, text, names):
+    """A Doc whose mentions are given by hand (name → class), every other stage run for real."""
+    doc = Doc(Document("t", text))
+    for stage in (Normaliser(ontology), TimeReader(ontology), QuantityReader(ontology), Segmenter(ontology)):
+        stage(doc)
+    for name, cls in names.items():
+        at = text.find(name)
+        while at >= 0:
+            doc.mentions.append(doc.mention(at, at + len(name), cls, "test"))
+            at = text.find(name, at + len(name))
+    doc.mentions.sort(key=lambda m: m.start)
+    TriggerFinder(ontology)(doc)
+    RuleRelations(ontology)(doc)
+    return doc.triples
+
+
+@pytest.fixture(scope="module")
+def named(ontology, tmp_path_factory):
+    """The whole extractor, with this file's invented companies in a user dictionary."""
+    path = tmp_path_factory.mktemp("dictionary") / "names.tsv"
+    path.write_text("星河电子\tCompany\n远航科技\tCompany\n周明远\tPerson\n", encoding="utf-8")
+    return Extractor(Settings(dictionaries=(str(path),)), ontology=ontology)
+
+
+def facts(extractor, text):
+    return [(t.subject.name, t.predicate.id, t.object.raw if isinstance(t.object, Quantity) else t.object.name)
+            for t in extractor(Document("t", text)).triples]
+
+
+def test_relation_stage_reads_a_hand_built_document(ontology):
+    triples = hand_built(ontology, "星河电子2024年营业收入320亿元，同比增长12%。", {"星河电子": "Company"})
+    found = {(t.subject.name, t.predicate.id, t.object.raw) for t in triples}
+    assert found == {("星河电子", "revenue", "320亿元"), ("星河电子", "growthRate", "12%")}
+
+
+def test_a_segment_figure_belongs_to_the_segment_not_the_company(ontology):
+    triples = hand_built(ontology, "星河电子营业收入320亿元，其中储能业务收入85亿元，同比增长40%。",
+                         {"星河电子": "Company", "储能业务": "BusinessUnit"})
+    by_object = {t.object.raw: t.subject.name for t in triples}
+    assert by_object == {"320亿元": "星河电子", "85亿元": "储能业务", "40%": "储能业务"}
+
+
+def test_growth_names_the_metric_it_changes(ontology):
+    triples = hand_built(ontology, "星河电子净利润45亿元，同比增长8%。", {"星河电子": "Company"})
+    [growth] = [t for t in triples if t.predicate.id == "growthRate"]
+    assert dict(growth.qualifiers) == {"of": "netProfit"}
+
+
+def test_per_share_figures_and_share_prices_are_no_revenue_profit_or_growth(ontology):
+    triples = hand_built(ontology, "星河电子基本每股收益1.35元，股价全年上涨23%，单位成本下降6%。",
+                         {"星河电子": "Company"})
+    assert triples == []
+
+
+def test_the_name_compared_with_is_not_the_subject(ontology):
+    text = "与星河电子形成鲜明对比的是，远航科技全年营收98亿元，同比下降5%。"
+    triples = hand_built(ontology, text, {"星河电子": "Company", "远航科技": "Company"})
+    assert {t.subject.name for t in triples} == {"远航科技"}
+    assert [t.object.value for t in triples if t.predicate.id == "growthRate"] == [Decimal("-5")]
+
+
+def test_a_locative_does_not_hide_the_partner(ontology):
+    triples = hand_built(ontology, "星河电子与远航科技在杭州签署战略合作协议。",
+                         {"星河电子": "Company", "远航科技": "Company", "杭州": "Location"})
+    assert [(t.subject.name, t.predicate.id, t.object.name) for t in triples] == [("星河电子", "partnerOf", "远航科技")]
+
+
+def test_the_acquired_company_is_the_one_after_the_appositive(ontology):
+    triples = hand_built(ontology, "星河电子收购远航科技对手蓝鲸网络。",
+                         {"星河电子": "Company", "远航科技": "Company", "蓝鲸网络": "Company"})
+    assert [(t.subject.name, t.object.name) for t in triples if t.predicate.id == "acquires"] == [("星河电子", "蓝鲸网络")]
+
+
+def test_a_leadership_fact_keeps_the_role(named):
+    [fact] = [t for t in named(Document("t", "星河电子首席财务官周明远表示，公司现金充裕。")).triples
+              if t.predicate.id == "worksFor"]
+    assert (fact.subject.name, dict(fact.qualifiers)) == ("周明远", {"role": "首席财务官"})
+
+
+def test_segment_names_may_join_parts_and_end_before_the_metric(named):
+    text = "星河电子的智能终端及相关产品业务收入120亿元，云计算业务收入40亿元。"
+    assert {("智能终端及相关产品业务", "revenue", "120亿元"), ("云计算业务", "revenue", "40亿元")} <= set(facts(named, text))
+
+
+def test_the_label_of_a_list_item_holds_its_figures(named):
+    text = "星河电子发布2024年年报。\n分产品看：\n• 储能电池：营业收入85亿元，同比增长40%；\n• 消费电池：营业收入60亿元。"
+    found = set(facts(named, text))
+    assert {("储能电池", "revenue", "85亿元"), ("储能电池", "growthRate", "40%"), ("消费电池", "revenue", "60亿元")} <= found
+
+
+def test_a_class_pronoun_takes_the_segment_of_the_paragraph(named):
+    text = "星河电子发布年报。储能业务是公司的核心板块。全年该板块营业收入85亿元。"
+    assert ("储能业务", "revenue", "85亿元") in facts(named, text)
+
+
+def test_tenths_are_percent(named):
+    [growth] = [t for t in named(Document("t", "星河电子营业收入同比增长超过一成。")).triples
+                if t.predicate.id == "growthRate"]
+    assert (growth.object.value, growth.object.unit, growth.object.modifier) == (Decimal(10), "%", "超过")
+
+
+def test_a_pipeline_whose_inputs_come_later_is_refused(ontology):
+    with pytest.raises(PipelineError, match="needs"):
+        Extractor(Settings(components=("normalise", "relations")), ontology=ontology)
