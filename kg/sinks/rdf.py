@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
@@ -208,10 +209,15 @@ def _by_document(triples: Iterable[Triple]) -> dict[str, list[Triple]]:
     return groups
 
 
+_WEB_ADDRESS = re.compile(r"https?://", re.IGNORECASE)
+
+
 def source_name(source: str) -> str:
     """What the export says a document came from: the file name, never the directory it sat
     in on the machine that ran the build (`/home/me/news/a.txt` → `a.txt`; a JSON Lines
-    record `corpus.jsonl:12` → itself)."""
+    record `corpus.jsonl:12` → itself). A web address (http, https) is public and kept."""
+    if _WEB_ADDRESS.match(source):
+        return source
     return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
 
 
