@@ -78,8 +78,8 @@ COOKBOOK = (
            "MATCH (d:Document)-[:MENTIONS]->(e:Entity {name: $name})\n"
            "RETURN d.id AS doc, d.title AS title, COUNT { (e)-[r]->() WHERE r.doc = d.id } AS facts\n"
            "ORDER BY facts DESC, doc",
-           "MATCH (d:Document)-[:MENTIONS]->(e:Entity) RETURN e.name AS name, count(d) AS n\n"
-           "ORDER BY n DESC, name LIMIT 1"),
+           "MATCH (d:Document)-[:MENTIONS]->(e:Entity) WITH e, count(d) AS n\n"
+           "ORDER BY e.mentions > 0 DESC, n DESC, e.mentions DESC, e.name LIMIT 1 RETURN e.name AS name"),
     Recipe("Products and the technologies they adopt or are equipped with",
            "MATCH (p:Product)-[:EQUIPPED_WITH|ADOPTS]->(t:Entity)\n"
            "RETURN t.name AS technology, collect(DISTINCT p.name) AS products\n"
