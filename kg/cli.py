@@ -50,6 +50,15 @@ def _extractor(settings):
         raise click.UsageError(str(exc)) from None
 
 
+def _check_base(ctx, param, value):
+    """--base: a usage error (exit 2, one line) before anything is read or written."""
+    from .sinks.rdf import check_base
+    try:
+        return None if value is None else check_base(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _run_options(f):
     f = click.option("--force", is_flag=True,
                      help="Start over: reprocess documents an earlier run of this OUTPUT already finished.")(f)
@@ -167,7 +176,8 @@ def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, 
               help="Alias table TSV (name<TAB>class<TAB>alias|alias) for entity resolution. Repeatable.")
 @click.option("--rdf", "rdf_formats", multiple=True, default=("ttl",), show_default=True,
               type=click.Choice(["ttl", "nt", "jsonld", "trig", "nq"]), help="RDF format(s) to write.")
-@click.option("--base", default=None, help="Base IRI for entities, facts and documents in the RDF.")
+@click.option("--base", default=None, callback=_check_base,
+              help="Base IRI for entities, facts and documents in the RDF (absolute, ending in / or #).")
 @click.option("--no-html", is_flag=True, help="Do not write the interactive page.")
 @click.option("--neo4j", "neo4j_uri", default=None, metavar="URI",
               help="Also load the graph into Neo4j (user/password/database from NEO4J_USERNAME, "
@@ -283,7 +293,7 @@ def validate(source, ontology, replace_ontology, output, shacl, strict):
         jsonl.write_lines(out / jsonl.TRIPLES, (t.to_dict() for t in result.valid))
         jsonl.write_lines(out / jsonl.REJECTED, (r.to_dict() for r in result.rejected))
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
-    if strict and (result.rejected or not summary.get("shacl", {}).get("conforms", True)):
+    if (strict and result.rejected) or not summary.get("shacl", {}).get("conforms", True):
         sys.exit(EXIT_PARTIAL)
 
 
@@ -301,7 +311,7 @@ def _read_build(directory):
               type=click.Choice(["ttl", "nt", "jsonld", "trig", "nq", "neo4j-import"]),
               help="RDF serialisation, or neo4j-import for CSV files and the neo4j-admin command.")
 @click.option("-o", "--output", required=True, type=click.Path(), help="File (RDF) or directory (neo4j-import).")
-@click.option("--base", default=None, help="Base IRI for the RDF.")
+@click.option("--base", default=None, callback=_check_base, help="Base IRI for the RDF (ending in / or #).")
 @_ontology_options
 def export(build_dir, fmt, output, base, ontology, replace_ontology):
     """Export a built graph as RDF, or as CSV for `neo4j-admin database import`.

@@ -39,6 +39,7 @@ def build_shapes(ontology: Ontology) -> Graph:
         _predicate_shapes(shapes, ontology, predicate)
     _quantity_shape(shapes)
     _fact_shape(shapes)
+    _document_shape(shapes)
     return shapes
 
 
@@ -80,6 +81,9 @@ def _property_shape(shapes: Graph, name: str, path, constraints: dict) -> URIRef
 
 _ONE = {SH.minCount: Literal(1), SH.maxCount: Literal(1)}
 _AT_MOST_ONE = {SH.maxCount: Literal(1)}
+# The period a time qualifier covers, on facts and measurements alike.
+_PERIOD = ((VOCAB["startDate"], {**_AT_MOST_ONE, SH.datatype: XSD.date}),
+           (VOCAB["endDate"], {**_AT_MOST_ONE, SH.datatype: XSD.date}))
 
 
 def _label_shapes(shapes: Graph, ontology: Ontology) -> None:
@@ -153,7 +157,7 @@ def _quantity_shape(shapes: Graph) -> None:
         (VOCAB["unit"], {**_ONE, SH["class"]: ZHKG.Unit}),
         (VOCAB["raw"], {**_ONE, SH.datatype: XSD.string}),
         (VOCAB["dimension"], {**_ONE, SH["class"]: ZHKG.Dimension}),
-        (VOCAB["approximate"], {**_AT_MOST_ONE, SH.datatype: XSD.boolean}))))
+        (VOCAB["approximate"], {**_AT_MOST_ONE, SH.datatype: XSD.boolean}), *_PERIOD)))
 
 
 def _fact_shape(shapes: Graph) -> None:
@@ -165,7 +169,15 @@ def _fact_shape(shapes: Graph) -> None:
         (VOCAB["subject"], iri), (VOCAB["predicate"], iri), (VOCAB["object"], iri),
         (VOCAB["derivedFrom"], {**_ONE, SH["class"]: ZHKG.Document}),
         (VOCAB["inferred"], {**_AT_MOST_ONE, SH.datatype: XSD.boolean}),
-        (VOCAB["evidenceStart"], offset), (VOCAB["evidenceEnd"], offset))))
+        (VOCAB["evidenceStart"], offset), (VOCAB["evidenceEnd"], offset), *_PERIOD)))
+
+
+def _document_shape(shapes: Graph) -> None:
+    """A document names its input file (not a path) and the SHA-256 of its text."""
+    _node_shape(shapes, "Document", (SH.targetClass, VOCAB["Document"]), {}, _properties_of(shapes, "Document", (
+        (VOCAB["source"], {**_AT_MOST_ONE, SH.datatype: XSD.string, SH.pattern: Literal("^([^/\\\\]+|https?://.+)$"), SH.flags: Literal("i"),
+                           SH.message: Literal("dcterms:source is the input's file name (or web address), not a local path")}),
+        (VOCAB["sha256"], {**_AT_MOST_ONE, SH.datatype: XSD.string, SH.pattern: Literal("^[0-9a-f]{64}$")}))))
 
 
 def shacl_violations(data: Graph, ontology_graph: Graph, shapes: Graph | None = None) -> list[Violation]:

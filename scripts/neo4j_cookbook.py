@@ -3,7 +3,7 @@
     .venv/bin/python scripts/neo4j_cookbook.py out/ --md reports/neo4j_cookbook.md
     .venv/bin/python scripts/neo4j_cookbook.py out/ --uri bolt://localhost:7687 --password ...
 
-DIR is the output folder of `kg build` (entities.jsonl, triples.jsonl). Without --uri a
+DIR is the output folder of `kg build` (documents, entities, mentions and triples). Without --uri a
 throw-away server is started (scripts/neo4j_server). Each question's parameter (which company,
 which document) is picked from the loaded graph, so the queries answer something on any graph.
 """
@@ -22,7 +22,8 @@ import neo4j
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts" / "neo4j_server")]
 
-from kg.model import Entity, KnowledgeGraph, Triple  # noqa: E402
+from kg.model import KnowledgeGraph  # noqa: E402
+from kg.sinks.jsonl import BuildDirectoryError, read_graph  # noqa: E402
 from kg.sinks.neo4j import connect, load_graph  # noqa: E402
 
 
@@ -38,60 +39,75 @@ COOKBOOK = (
            "MATCH (c:Entity)-[:REVENUE]->(m:Measurement)\n"
            "RETURN c.name AS company, m.year AS year, m.value AS value, m.unit AS unit, m.raw AS raw\n"
            "ORDER BY company, year"),
-    Recipe("Companies whose deliveries exceeded 100,000 vehicles in 2024",
-           "MATCH (c:Company)-[:DELIVERIES]->(m:Measurement)\n"
-           "WHERE m.year = 2024 AND m.dimension = 'vehicles' AND m.value > 100000\n"
-           "RETURN c.name AS company, m.raw AS deliveries, m.evidence AS evidence ORDER BY m.value DESC"),
+    Recipe("Companies that sold or delivered more than 100,000 vehicles in a year",
+           "MATCH (c:Company)-[r:DELIVERIES|SALES_VOLUME]->(m:Measurement)\n"
+           "WHERE m.year = $year AND m.dimension = 'vehicles' AND m.value > 100000\n"
+           "RETURN c.name AS company, r.label_zh AS measure, m.raw AS amount, r.evidence AS evidence\n"
+           "ORDER BY m.value DESC",
+           "MATCH (:Company)-[:DELIVERIES|SALES_VOLUME]->(m:Measurement)\n"
+           "WHERE m.dimension = 'vehicles' AND m.value > 100000 AND m.year IS NOT NULL\n"
+           "RETURN m.year AS year ORDER BY year DESC LIMIT 1"),
     Recipe("Partners of a company",
            "MATCH (x:Entity {name: $name})-[r:PARTNER_OF]-(p:Entity)\n"
-           "RETURN p.name AS partner, r.time AS time, r.evidence AS evidence",
-           "MATCH (x:Entity)-[:PARTNER_OF]-() RETURN x.name AS name, count(*) AS n ORDER BY n DESC LIMIT 1"),
+           "RETURN p.name AS partner, r.time AS time, r.evidence AS evidence ORDER BY partner",
+           "MATCH (x:Entity)-[:PARTNER_OF]-() RETURN x.name AS name, count(*) AS n ORDER BY n DESC, name LIMIT 1"),
+    Recipe("How two companies are connected, through entities only (no documents)",
+           "MATCH (a:Company {name: $company_a}), (b:Company {name: $company_b})\n"
+           "MATCH p = shortestPath((a)-[*..4]-(b))\n"
+           "WHERE all(n IN nodes(p) WHERE n:Entity)\n"
+           "RETURN [n IN nodes(p) | n.name] AS path, [r IN relationships(p) | r.label_zh] AS relations",
+           "MATCH p = (a:Company)-[*2..3]-(b:Company)\n"
+           "WHERE a.name < b.name AND all(n IN nodes(p) WHERE n:Entity)\n"
+           "RETURN a.name AS company_a, b.name AS company_b ORDER BY length(p), company_a, company_b LIMIT 1"),
     Recipe("Most connected companies",
            "MATCH (c:Company)\n"
            "RETURN c.name AS company, COUNT { (c)--(:Entity) } AS links,\n"
            "       COUNT { (c)-->(:Measurement) } AS measurements\n"
-           "ORDER BY links DESC, measurements DESC LIMIT 10"),
+           "ORDER BY links DESC, measurements DESC, company LIMIT 10"),
     Recipe("Facts with their evidence, most confident first",
-           "MATCH (s:Entity)-[r]->(o:Entity)\n"
-           "RETURN s.name AS subject, r.label_zh AS predicate, o.name AS object, r.confidence AS confidence,\n"
-           "       r.evidence AS evidence, r.doc AS doc\n"
-           "ORDER BY confidence DESC LIMIT 20"),
+           "MATCH (s:Entity)-[r]->(o) WHERE r.fact_id IS NOT NULL\n"
+           "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, o.raw) AS object,\n"
+           "       r.confidence AS confidence, r.evidence AS evidence, r.doc AS doc\n"
+           "ORDER BY confidence DESC, subject, predicate, object LIMIT 20"),
     Recipe("What a document says",
-           "MATCH (d:Document {id: $doc})-[:MENTIONS]->(s:Entity)-[r]->(o:Entity) WHERE r.doc = d.id\n"
-           "RETURN s.name AS subject, r.label_zh AS predicate, o.name AS object, r.time AS time\n"
-           "UNION ALL\n"
-           "MATCH (d:Document {id: $doc})<-[:EVIDENCED_BY]-(m:Measurement)<--(s:Entity)\n"
-           "RETURN s.name AS subject, m.label_zh AS predicate, m.raw AS object, m.time AS time",
-           "MATCH (d:Document) RETURN d.id AS doc ORDER BY COUNT { (d)--() } DESC LIMIT 1"),
-    Recipe("Products equipped with a technology",
-           "MATCH (p:Product)-[:EQUIPPED_WITH]->(t:Entity)\n"
-           "RETURN t.name AS technology, collect(DISTINCT p.name) AS products ORDER BY size(products) DESC"),
+           "MATCH (d:Document {id: $doc})-[:MENTIONS]->(s:Entity)-[r]->(o) WHERE r.doc = d.id\n"
+           "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, o.raw) AS object, r.time AS time\n"
+           "ORDER BY subject, predicate, object",
+           "MATCH (d:Document) RETURN d.id AS doc ORDER BY COUNT { (d)--() } DESC, doc LIMIT 1"),
+    Recipe("Documents that mention an entity",
+           "MATCH (d:Document)-[:MENTIONS]->(e:Entity {name: $name})\n"
+           "RETURN d.id AS doc, d.title AS title, COUNT { (e)-[r]->() WHERE r.doc = d.id } AS facts\n"
+           "ORDER BY facts DESC, doc",
+           "MATCH (d:Document)-[:MENTIONS]->(e:Entity) WITH e, count(d) AS n\n"
+           "ORDER BY e.mentions > 0 DESC, n DESC, e.mentions DESC, e.name LIMIT 1 RETURN e.name AS name"),
+    Recipe("Products and the technologies they adopt or are equipped with",
+           "MATCH (p:Product)-[:EQUIPPED_WITH|ADOPTS]->(t:Entity)\n"
+           "RETURN t.name AS technology, collect(DISTINCT p.name) AS products\n"
+           "ORDER BY size(products) DESC, technology"),
     Recipe("People and their organisations",
            "MATCH (p:Person)-[r:WORKS_FOR|FOUNDED]->(o:Entity)\n"
-           "RETURN p.name AS person, r.label_zh AS role, o.name AS organisation, r.evidence AS evidence"),
+           "RETURN p.name AS person, r.label_zh AS role, o.name AS organisation, r.evidence AS evidence\n"
+           "ORDER BY person, role"),
     Recipe("Everything measured about one entity, over time",
-           "MATCH (:Entity {name: $name})-->(m:Measurement)\n"
-           "RETURN m.label_zh AS measure, m.time AS time, m.raw AS raw, m.approximate AS approximate\n"
-           "ORDER BY measure, time",
-           "MATCH (e:Entity)-->(m:Measurement) RETURN e.name AS name, count(m) AS n ORDER BY n DESC LIMIT 1"),
+           "MATCH (:Entity {name: $name})-[r]->(m:Measurement)\n"
+           "RETURN m.label_zh AS measure, m.time AS time, m.raw AS raw, m.approximate AS approximate,\n"
+           "       r.confidence AS confidence\n"
+           "ORDER BY measure, time, raw",
+           "MATCH (e:Entity)-->(m:Measurement) RETURN e.name AS name, count(m) AS n ORDER BY n DESC, name LIMIT 1"),
     Recipe("Facts to review: inferred subjects or low confidence",
            "MATCH (s:Entity)-[r]->(o) WHERE r.inferred OR r.confidence < 0.6\n"
            "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, o.raw) AS object,\n"
-           "       r.confidence AS confidence, r.evidence AS evidence LIMIT 20"),
+           "       r.inferred AS inferred, r.confidence AS confidence, r.evidence AS evidence\n"
+           "ORDER BY confidence, subject LIMIT 20"),
 )
 
 
 def read_graph_dir(folder: Path) -> KnowledgeGraph:
-    """A `kg build` output folder → the KnowledgeGraph it was written from (documents by id only)."""
-    def lines(name: str) -> list[dict[str, Any]]:
-        path = folder / name
-        if not path.is_file():
-            raise click.ClickException(f"{path} not found: is {folder} the output folder of `kg build`?")
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-    entities = [Entity.from_dict(d) for d in lines("entities.jsonl")]
-    return KnowledgeGraph(entities={e.id: e for e in entities},
-                          triples=[Triple.from_dict(d) for d in lines("triples.jsonl")])
+    """A `kg build` output folder → its KnowledgeGraph (documents, entities, mentions, facts)."""
+    try:
+        return read_graph(folder)
+    except BuildDirectoryError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _cell(value: Any) -> str:
@@ -106,7 +122,7 @@ def run_cookbook(driver: neo4j.Driver, database: str | None = None) -> str:
         params: dict[str, Any] = {}
         if recipe.pick:
             picked = driver.execute_query(recipe.pick, database_=database).records
-            params = {k: v for k, v in picked[0].items() if k != "n"} if picked else {}
+            params = {k: v for k, v in picked[0].items() if k != "n" and v is not None} if picked else {}
         parts.append(f"## {recipe.question}\n\n```cypher\n{recipe.cypher}\n```\n")
         if recipe.pick and not params:
             parts.append("_Nothing in this graph to ask about._\n")

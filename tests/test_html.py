@@ -13,7 +13,7 @@ from kg.model import (Entity, Evidence, KnowledgeGraph, PredicateRef, Quantity, 
                       TimeQualifier, Triple)
 from kg.ontology import load_ontology
 from kg.sinks.html import (LARGE_GRAPH_NODES, MIN_SIZE, UNKNOWN_COLOUR, evidence_segments, node_sizes,
-                           page_data, write_html)
+                           page_data, quantity_value, write_html)
 from kg.sinks.html_template import json_for_script, render_page
 
 pytest_plugins = ["tests.browser"]  # also registered by conftest; loading it twice is a no-op
@@ -95,10 +95,24 @@ def test_quantities_become_a_table_on_their_entity_not_nodes(graph, ontology):
     xinghe = next(n for n in data["nodes"] if n["name"] == "星河科技有限公司")
     rows = [{k: q[k] for k in ("label", "value", "unit", "raw", "time")} for q in xinghe["quantities"]]
     assert rows == [
-        {"label": "营收", "value": "约1,369,000,000", "unit": "元", "raw": "约13.69亿元",
+        {"label": "营收", "value": "≈ 1,369,000,000", "unit": "元", "raw": "约13.69亿元",
          "time": "2024年第四季度（2024-Q4）"},
         {"label": "毛利率", "value": "21.5", "unit": "%", "raw": "21.5%", "time": "2024年第四季度（2024-Q4）"},
     ]
+
+
+@pytest.mark.parametrize("raw, value, modifier, upper, shown", [
+    ("40万辆以上", "400000", "以上", None, "≥ 400,000"),
+    ("超过60万辆", "600000", "超过", None, "> 600,000"),
+    ("约4.8万项", "48000", "约", None, "≈ 48,000"),
+    ("10-12万元", "100000", "", "120000", "100,000–120,000"),
+    ("5万辆开外", "50000", "开外", None, "50,000开外"),  # a modifier the table lacks stays on its side
+    ("足足5万辆", "50000", "足足", None, "足足50,000"),
+])
+def test_quantity_value_shows_the_modifier_as_a_sign_on_the_right_side(raw, value, modifier, upper, shown):
+    quantity = Quantity(raw, Decimal(value), "辆", "vehicles", modifier=modifier,
+                        upper=None if upper is None else Decimal(upper))
+    assert quantity_value(quantity) == shown
 
 
 def test_nodes_grow_with_degree_and_isolated_nodes_get_the_minimum(graph):
@@ -281,3 +295,58 @@ def test_chinese_glyphs_render_as_distinct_shapes_not_tofu(page):
 @pytest.mark.browser
 def test_page_requests_no_resources(page):
     assert page.execute_script("return performance.getEntriesByType('resource').length") == 0
+
+
+VISIBLE_NODES_ON_CANVAS = """
+const canvas = document.querySelector('#graph canvas');
+const ids = zhkg.network.body.nodeIndices;
+const positions = zhkg.network.getPositions(ids);
+return ids.map(id => {
+  const p = zhkg.network.canvasToDOM(positions[id]);
+  return [id, Math.round(positions[id].x), Math.round(positions[id].y),
+          p.x >= 0 && p.y >= 0 && p.x <= canvas.clientWidth && p.y <= canvas.clientHeight];
+});"""
+
+
+@pytest.mark.browser
+def test_after_a_focus_click_the_layout_stays_still_and_on_the_canvas(page, graph):
+    import time
+
+    _click_node(page, _entity_id(graph, "云帆半导体"))
+    time.sleep(1.0)
+    first = page.execute_script(VISIBLE_NODES_ON_CANVAS)
+    time.sleep(1.5)
+    second = page.execute_script(VISIBLE_NODES_ON_CANVAS)
+    assert len(first) == 4  # 云帆 and its three neighbours
+    assert first == second  # nothing drifts once the view is focused
+    assert all(on_canvas for *_, on_canvas in second)
+    page.find_element("id", "reset").click()
+    time.sleep(0.5)
+    everything = page.execute_script(VISIBLE_NODES_ON_CANVAS)
+    assert len(everything) == len(graph.entities)
+    focused = {node_id: (x, y) for node_id, x, y, _ in first}
+    assert {node_id: (x, y) for node_id, x, y, _ in everything if node_id in focused} == focused  # kept places
+
+
+@pytest.mark.browser
+def test_quantity_table_keeps_each_metric_on_one_line(load_page, ontology, tmp_path):
+    """A long value and raw text must not squeeze the metric column to one character a line."""
+    company = Entity.named("北辰新能源汽车集团股份有限公司", "Company")
+    sentence = "北辰新能源汽车集团股份有限公司2024年研发投入约1234567.89万元人民币，交付新车40万辆以上。"
+    quantities = [("rdInvestment", "研发投入", Quantity("约1234567.89万元", Decimal("12345678900"), "元",
+                                                      "currency", modifier="约")),
+                  ("deliveries", "交付", Quantity("40万辆以上", Decimal("400000"), "辆", "vehicles",
+                                                  modifier="以上"))]
+    triples = [Triple(company, PredicateRef(predicate, label), quantity, Evidence("d", sentence, 0, len(sentence)),
+                      TimeQualifier("2024年", "2024"), 0.9) for predicate, label, quantity in quantities]
+    page = load_page(write_html(KnowledgeGraph({company.id: company}, triples), tmp_path / "q.html", ontology))
+    page.execute_script("zhkg.focusOn(arguments[0])", company.id)
+    lines = page.execute_script("""
+        return Array.from(document.querySelectorAll('#panel table.quantities tbody tr')).map(tr => {
+          const range = document.createRange(); range.selectNodeContents(tr.cells[0]);
+          const tops = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+          return [tr.cells[0].textContent, tops.size, tr.cells[1].textContent];
+        });""")
+    assert lines == [["研发投入", 1, "≈ 12,345,678,900"], ["交付", 1, "≥ 400,000"]]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.save_screenshot(str(ARTIFACTS / "html_quantities.png"))

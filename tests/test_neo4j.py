@@ -11,7 +11,12 @@ from pathlib import Path
 import neo4j
 import pytest
 
-from kg.model import Document, Entity, Evidence, KnowledgeGraph, PredicateRef, Quantity, TimeQualifier, Triple
+from click.testing import CliRunner
+
+from kg.cli import main as kg_main
+from kg.model import (Document, Entity, Evidence, KnowledgeGraph, Mention, PredicateRef, Quantity, TimeQualifier,
+                      Triple)
+from kg.sinks.jsonl import read_graph
 from kg.sinks.neo4j import Neo4jLoadError, connect, load_graph
 from kg.sinks.neo4j_graph import GraphModelError
 from kg.sinks.neo4j_import import write_neo4j_import
@@ -156,9 +161,35 @@ def test_companies_with_over_100k_deliveries_in_2024_is_one_query(neo4j_driver):
 
 def test_measurements_point_to_the_document_they_were_read_in(neo4j_driver):
     load_graph(annual_report(), neo4j_driver)
-    rows = names(neo4j_driver, "MATCH (:Company {name: '一汽'})-[:DELIVERIES]->(m)-[:EVIDENCED_BY]->(d:Document) "
-                               "RETURN m.evidence, d.title, m.confidence")
-    assert rows == [("一汽新能源2024年交付9.8万辆。", "比亚迪2024年年报", 0.9)]
+    rows = names(neo4j_driver, "MATCH (:Company {name: '一汽'})-[r:DELIVERIES]->(m)-[:EVIDENCED_BY]->(d:Document) "
+                               "RETURN r.evidence, d.title, r.confidence, r.doc")
+    assert rows == [("一汽新能源2024年交付9.8万辆。", "比亚迪2024年年报", 0.9, "年报")]
+
+
+def test_every_fact_edge_carries_the_same_provenance_whatever_its_object(neo4j_driver):
+    load_graph(annual_report(), neo4j_driver)
+    keys = {False: set(), True: set()}
+    for measured, properties in names(neo4j_driver, "MATCH (:Entity)-[r]->(o) WHERE r.fact_id IS NOT NULL "
+                                                    "RETURN o:Measurement, keys(r)"):
+        keys[measured] |= set(properties)
+    provenance = {"fact_id", "predicate", "label_zh", "confidence", "extractor", "evidence", "doc", "start",
+                  "end", "inferred"}
+    assert provenance <= keys[False] and provenance <= keys[True]
+    assert names(neo4j_driver, "MATCH (m:Measurement) WHERE m.evidence IS NOT NULL OR m.confidence IS NOT NULL "
+                               "RETURN count(m)") == [(0,)]
+
+
+def test_every_entity_is_linked_to_the_documents_that_mention_it(neo4j_driver):
+    quiet = Entity.named("理想汽车", "Company")  # mentioned in the report, in no fact
+    mentions = [Mention("年报", "理想汽车", "Company", 14, 18), Mention("年报", "比亚迪", "Company", 0, 3)]
+    graph = annual_report()
+    graph.entities[quiet.id] = quiet
+    graph.mentions.extend(mentions)
+    load_graph(graph, neo4j_driver)
+    assert names(neo4j_driver, "MATCH (e:Entity) WHERE NOT EXISTS { (:Document)-[:MENTIONS]->(e) } "
+                               "RETURN e.name") == []
+    assert names(neo4j_driver, "MATCH (d:Document)-[:MENTIONS]->(:Entity {name: '理想汽车'}) RETURN d.id") == [
+        ("年报",)]
 
 
 def test_parallel_batches_write_the_same_graph(neo4j_driver):
@@ -248,13 +279,54 @@ def _cookbook_module():
     return module
 
 
+def _doubtful() -> KnowledgeGraph:
+    """A measured fact with an inferred subject and a relation of low confidence."""
+    doubtful = (Triple(NIO, PredicateRef("deliveries", "交付"), vehicles("1.2"),
+                       Evidence("简讯", "该公司1月交付1.2万辆。", 0, 13), None, 0.7, "test", True),
+                fact(BYD, "partnerOf", NIO, "比亚迪或与蔚来合作。", doc="简讯", confidence=0.4))
+    return graph_of(*doubtful, documents=[Document("简讯", "该公司1月交付1.2万辆。比亚迪或与蔚来合作。")])
+
+
 def test_every_cookbook_question_answers_on_a_small_graph(neo4j_driver):
     load_graph(annual_report(), neo4j_driver)
     load_graph(news(), neo4j_driver)
+    load_graph(_doubtful(), neo4j_driver)
     cookbook = _cookbook_module()
     markdown = cookbook.run_cookbook(neo4j_driver)
-    assert markdown.count("## ") == len(cookbook.COOKBOOK) >= 8
+    assert markdown.count("## ") == len(cookbook.COOKBOOK) >= 10
     assert "| 比亚迪 | 2024 | 777100000000.0 | 元 | 7771亿元 |" in markdown
     assert "| 王传福 | 任职 | 比亚迪 | 王传福任职比亚迪董事长。 |" in markdown
     assert '| 刀片电池 | ["汉EV"] |' in markdown
-    assert "_Nothing" not in markdown and markdown.count("_No rows._") == 1  # nothing to review: all 0.9
+    assert '| ["一汽", "宁德时代", "比亚迪"] | ["合作", "合作"] |' in markdown  # no Document on the way
+    review = markdown.split("## Facts to review")[1]
+    assert "| 蔚来 | 交付 | 1.2万辆 | True | 0.7 |" in review  # measured facts are reviewed like relations
+    assert "| 比亚迪 | 合作 | 蔚来 | False | 0.4 |" in review
+    assert "_Nothing" not in markdown and "_No rows._" not in markdown
+
+
+def test_cookbook_in_the_docs_is_the_one_the_script_runs():
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "neo4j.md").read_text(encoding="utf-8")
+    cookbook = _cookbook_module()
+    for recipe in cookbook.COOKBOOK:
+        indented = [line.strip() for line in recipe.cypher.splitlines()]
+        assert recipe.question in docs
+        assert all(line in docs for line in indented), recipe.question
+
+
+@pytest.mark.slow
+def test_every_cookbook_question_answers_on_the_bundled_example(neo4j_driver, tmp_path):
+    examples = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.txt"))
+    out = tmp_path / "example"
+    result = CliRunner().invoke(kg_main, ["build", *map(str, examples), "-o", str(out), "-q", "--no-html",
+                                          "--workers", "1"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    graph = read_graph(out)
+    load_graph(graph, neo4j_driver)
+    assert names(neo4j_driver, "MATCH (e:Entity) WHERE NOT EXISTS { (:Document)-[:MENTIONS]->(e) } "
+                               "RETURN e.name") == []
+    cookbook = _cookbook_module()
+    markdown = cookbook.run_cookbook(neo4j_driver)
+    sections = markdown.split("\n## ")[1:]
+    assert len(sections) == len(cookbook.COOKBOOK)
+    empty = [section.splitlines()[0] for section in sections if "_No rows._" in section or "_Nothing" in section]
+    assert empty == []

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from kg.model import Entity, Evidence, KnowledgeGraph, PredicateRef, Quantity, TimeQualifier, Triple
+from kg.model import Document, Entity, Evidence, KnowledgeGraph, Mention, PredicateRef, Quantity, TimeQualifier, Triple
 from kg.ontology import load_ontology
 from kg.sinks import neo4j_queries as q
 from kg.sinks.neo4j_graph import (MEASUREMENT_PROPERTIES, RELATION_PROPERTIES, GraphModelError, entity_labels,
@@ -109,7 +109,30 @@ def test_entity_query_sets_the_class_labels_and_unions_aliases():
 def test_measurement_query_links_the_value_node_to_subject_and_document():
     query, _ = q.merge_measurements("REVENUE", [])
     assert "MERGE (m:Measurement {id: row.props.id})" in query
-    assert "MERGE (s)-[:REVENUE]->(m)" in query and "MERGE (m)-[:EVIDENCED_BY]->(d)" in query
+    assert "MERGE (s)-[r:REVENUE {fact_id: row.edge.fact_id}]->(m)\nSET r += row.edge" in query
+    assert "MERGE (m)-[:EVIDENCED_BY]->(d)" in query
+
+
+def test_measured_facts_carry_provenance_on_the_edge_like_relations():
+    rows = graph_rows(KnowledgeGraph(triples=[partner(), revenue()]), ONTOLOGY)
+    [measurement] = rows.measurements["REVENUE"]
+    assert set(measurement["edge"]) == set(RELATION_PROPERTIES)
+    assert measurement["edge"]["fact_id"] == measurement["props"]["id"]
+    assert (measurement["edge"]["evidence"], measurement["edge"]["inferred"]) == ("吉利2023年营收约1792亿元。", False)
+    assert not {"confidence", "evidence", "doc", "inferred"} & set(measurement["props"])
+
+
+def test_every_mentioned_entity_is_linked_to_its_document_even_without_a_fact():
+    nio = Entity.named("蔚来", "Company", aliases=["蔚来汽车"])
+    wang = Entity.named("王传福", "Person")
+    foundry = Entity.named("熊本一厂", "Facility")
+    mentions = [Mention("快讯", "蔚來汽車", "Company", 0, 4, norm="蔚来汽车"),
+                Mention("快讯", "王传福", "Person", 9, 12)]
+    documents = {"快讯": Document("快讯", "蔚來汽車與比亞迪合作，王传福出席。"),
+                 "厂讯": Document("厂讯", "熊本一廠年內量產。")}
+    graph = KnowledgeGraph({e.id: e for e in (GEELY, nio, wang, foundry)}, [revenue()], mentions, documents)
+    links = {(m["doc"], m["entity"]) for m in graph_rows(graph, ONTOLOGY).mentions}
+    assert links == {("财报", GEELY.id), ("快讯", nio.id), ("快讯", wang.id), ("厂讯", foundry.id)}
 
 
 def test_load_plan_writes_nodes_before_the_facts_that_match_them():
@@ -137,6 +160,9 @@ def test_import_csvs_have_typed_headers_and_an_exact_command(tmp_path):
     assert header["entities.csv"] == "id:ID(Entity),:LABEL,name,type,aliases:string[],mentions:long"
     assert header["relations.csv"].startswith(":START_ID(Entity),:END_ID(Entity),:TYPE,fact_id,")
     assert "value:double" in header["measurements.csv"] and "year:int" in header["measurements.csv"]
+    assert "confidence" not in header["measurements.csv"]
+    assert header["measured.csv"].startswith(":START_ID(Entity),:END_ID(Measurement),:TYPE,fact_id,")
+    assert "confidence:double" in header["measured.csv"] and "inferred:boolean" in header["measured.csv"]
     relations = (tmp_path / "relations.csv").read_text(encoding="utf-8").splitlines()
     assert len(relations) == 2  # the duplicate fact is written once: the importer refuses repeats
     command = shlex.split(command_file.read_text(encoding="utf-8"))

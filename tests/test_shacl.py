@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from click.testing import CliRunner
+from pyshacl import validate
+from rdflib import DCTERMS, RDF, Graph, Literal, URIRef
 
+from kg.cli import main
 from kg.model import (Document, Entity, Evidence, KnowledgeGraph, PredicateRef, Quantity,
                       TimeQualifier, Triple, Violation)
-from kg.ontology import SHAPES, load_graph, load_ontology
+from kg.ontology import SHAPES, ZHKG, load_graph, load_ontology
 from kg.shacl import shacl_violations, shapes_turtle
-from kg.sinks.rdf import to_rdf
+from kg.sinks.rdf import FORMATS, read_rdf, to_rdf, union_graph
 
 EVIDENCE = Evidence("d1", "比亚迪2024年营收7771亿元，与华为合作。", 0, 22)
 BYD = Entity.named("比亚迪", "Company")
@@ -107,3 +112,66 @@ def test_缺少中文标签的实体违反类形状且只报一次(ontology, ont
             data.remove(label)
     violations = shacl_violations(data, ontology_graph)
     assert [v.rule for v in violations] == ["shacl:label/MinCount"]
+
+
+# A short article of my own with entity facts, measured facts, a quarter and a person.
+ARTICLE = ("星海汽车2024年第四季度营收约512亿元，全年交付新车40万辆以上，毛利率从18.2%升至19.5%。\n"
+           "星海汽车与宁德时代签署战略合作协议。董事长林远航表示将在合肥新建工厂。\n")
+
+
+@pytest.fixture(scope="module")
+def fresh_build(tmp_path_factory):
+    """`kg build` on the article, every RDF format, as a user runs it (absolute input path)."""
+    folder = tmp_path_factory.mktemp("build")
+    article = folder / "星海汽车.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    out = folder / "out"
+    args = ["build", str(article.resolve()), "-o", str(out), "-q", "--no-html", "--workers", "1",
+            *(x for fmt in FORMATS for x in ("--rdf", fmt))]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_新构建的输出经kg_validate_shacl检查符合全部形状(fresh_build):
+    result = CliRunner().invoke(main, ["validate", str(fresh_build), "--shacl"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["shacl"] == {"conforms": True, "violations": 0, "by_rule": {}}
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_新构建写出的每种RDF在pyshacl加本体和RDFS推理下符合形状(fmt, fresh_build, ontology_graph):
+    data = union_graph(read_rdf(fresh_build / f"graph{FORMATS[fmt].suffix}", fmt))
+    assert len(set(data.subjects(RDF.type, ZHKG.Fact))) >= 4  # measured and entity facts alike
+    conforms, _, text = validate(data, shacl_graph=Graph().parse(SHAPES, format="turtle"),
+                                 ont_graph=ontology_graph, inference="rdfs")
+    assert conforms, text
+    assert shacl_violations(data, ontology_graph) == []
+
+
+def test_不符合形状时kg_validate_shacl以状态1退出(tmp_path):
+    bad = replace(_relation(BYD, "partnerOf", HUAWEI), evidence=Evidence("d1", EVIDENCE.sentence, -3, 10))
+    path = tmp_path / "triples.jsonl"
+    path.write_text(json.dumps(bad.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(path), "--shacl"], catch_exceptions=False)
+    assert result.exit_code == 1
+    shacl = json.loads(result.output)["shacl"]
+    assert shacl["conforms"] is False and shacl["by_rule"] == {"shacl:Fact-evidenceStart/MinInclusive": 1}
+
+
+def test_只有事实的图也给文档和单位写上类型(ontology, ontology_graph):
+    data = union_graph(to_rdf(KnowledgeGraph(triples=[_revenue()]), ontology))
+    assert (URIRef("https://w3id.org/zhkg/id/doc/d1"), RDF.type, ZHKG.Document) in data
+    assert (URIRef("http://qudt.org/vocab/currency/CNY"), RDF.type, ZHKG.Unit) in data
+    assert (ZHKG.currency, RDF.type, ZHKG.Dimension) in data
+    conforms, _, text = validate(data, shacl_graph=Graph().parse(SHAPES, format="turtle"),
+                                 ont_graph=ontology_graph, inference="rdfs")
+    assert conforms, text
+
+
+def test_来源是本机路径时文档形状报告(ontology, ontology_graph):
+    data = to_rdf(_graph(_revenue()), ontology)
+    node = URIRef("https://w3id.org/zhkg/id/doc/d1")
+    data.add((node, DCTERMS.source, Literal("/home/someone/年报.txt")))
+    assert [v.rule for v in shacl_violations(data, ontology_graph)] == ["shacl:Document-source/Pattern"]

@@ -8,6 +8,7 @@ each evidence sentence already cut into highlighted segments. The template
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
            "#7570B3", "#66A61E", "#A6761D", "#E7298A", "#1B9E77", "#666666")
 UNKNOWN_COLOUR = "#999999"
 MIN_SIZE, MAX_SIZE = 10.0, 40.0
+MODIFIERS = Path(__file__).resolve().parent / "assets" / "modifiers.tsv"
 
 
 def class_colours(ontology: Ontology) -> dict[str, str]:
@@ -63,10 +65,28 @@ def evidence_segments(evidence: Evidence) -> list[dict[str, str]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def modifier_symbols() -> dict[str, str]:
+    """Modifier → the sign the value column shows (≈, >, ≥), from assets/modifiers.tsv."""
+    table = {}
+    for line in MODIFIERS.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            modifier, symbol, *_ = line.split("\t")
+            table[modifier] = symbol
+    return table
+
+
 def quantity_value(q: Quantity) -> str:
-    """The normalised value, digits grouped, with modifier and range top (约136,900, 20–30)."""
-    upper = f"–{json_number(q.upper):,}" if q.upper is not None else ""
-    return f"{q.modifier}{json_number(q.value):,}{upper}"
+    """The normalised value, digits grouped, with the modifier as a sign and the range top
+    (≈ 136,900, ≥ 400,000, 20–30). A modifier the table does not know is kept as text on the
+    side of the number where the original has it (before 约, after 以上)."""
+    number = f"{json_number(q.value):,}" + (f"–{json_number(q.upper):,}" if q.upper is not None else "")
+    if not q.modifier:
+        return number
+    symbol = modifier_symbols().get(q.modifier)
+    if symbol:
+        return f"{symbol} {number}"
+    return f"{number}{q.modifier}" if q.raw.endswith(q.modifier) else f"{q.modifier}{number}"
 
 
 def _time(triple: Triple) -> str:

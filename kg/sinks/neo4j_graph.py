@@ -1,8 +1,15 @@
 """The knowledge graph as Neo4j holds it: one row per node and relationship to write.
 
     (:Document {id, title, source})-[:MENTIONS]->(:Entity:<Class>... {id, name, type, aliases, mentions})
-    (:Entity)-[:PARTNER_OF {fact_id, predicate, label_zh, time, ..., evidence, doc}]->(:Entity)
-    (:Entity)-[:REVENUE]->(:Measurement {id, predicate, value, unit, year, ...})-[:EVIDENCED_BY]->(:Document)
+    (:Entity)-[:PARTNER_OF {fact_id, predicate, label_zh, time, confidence, inferred, evidence, doc, ...}]->(:Entity)
+    (:Entity)-[:REVENUE {the same fact properties}]->(:Measurement {id, predicate, value, unit, year, ...})
+    (:Measurement)-[:EVIDENCED_BY]->(:Document)
+
+Every fact is one typed relationship with the same provenance properties (confidence,
+inferred, extractor, evidence, doc, offsets), whether its object is an entity or a
+measurement; a Measurement node holds only what was measured (value, unit, raw, time).
+Every entity is linked from each document that mentions it (recognised mentions, the facts'
+documents, and as a last resort the document text).
 
 The Bolt loader (neo4j.py) and the bulk CSV export (neo4j_import.py) both read these rows, so
 the two paths write the same graph. Labels and relationship types cannot be Cypher parameters,
@@ -32,12 +39,12 @@ RELATION_PROPERTIES = {
     "time_raw": "string", "confidence": "double", "extractor": "string", "evidence": "string",
     "doc": "string", "start": "long", "end": "long", "inferred": "boolean",
 }
+# A measurement's own properties; the fact's provenance sits on the edge to it (RELATION_PROPERTIES).
 MEASUREMENT_PROPERTIES = {
     "id": "string", "predicate": "string", "label_zh": "string", "value": "double", "unit": "string",
     "dimension": "string", "raw": "string", "modifier": "string", "upper": "double",
     "previous_value": "double", "previous_raw": "string", "approximate": "boolean", "time": "string",
-    "time_raw": "string", "year": "int", "confidence": "double", "extractor": "string",
-    "evidence": "string", "doc": "string", "start": "long", "end": "long", "inferred": "boolean",
+    "time_raw": "string", "year": "int",
 }
 
 
@@ -108,7 +115,9 @@ def _fact_properties(triple: Triple) -> dict[str, Any]:
 def _measurement_properties(triple: Triple, quantity: Quantity) -> dict[str, Any]:
     previous = quantity.previous
     return {
-        "id": fact_id(triple), **_fact_properties(triple),
+        "id": fact_id(triple), "predicate": triple.predicate.id, "label_zh": triple.predicate.label,
+        "time": triple.time.normalised if triple.time else None,
+        "time_raw": triple.time.raw if triple.time else None,
         "value": float(quantity.value), "unit": quantity.unit, "dimension": quantity.dimension,
         "raw": quantity.raw, "modifier": quantity.modifier or None,
         "upper": None if quantity.upper is None else float(quantity.upper),
@@ -150,9 +159,10 @@ def graph_rows(graph: KnowledgeGraph, ontology: Ontology) -> Neo4jRows:
         entities.setdefault(triple.subject.id, triple.subject)
         mentions[(doc, triple.subject.id)] = None
         if isinstance(triple.object, Quantity):
+            props = _measurement_properties(triple, triple.object)
             rows.measurements.setdefault(rel_type, []).append(
-                {"subject": triple.subject.id, "doc": doc,
-                 "props": _measurement_properties(triple, triple.object)})
+                {"subject": triple.subject.id, "doc": doc, "props": props,
+                 "edge": {"fact_id": props["id"], **_fact_properties(triple)}})
         else:
             entities.setdefault(triple.object.id, triple.object)
             mentions[(doc, triple.object.id)] = None
@@ -162,6 +172,39 @@ def graph_rows(graph: KnowledgeGraph, ontology: Ontology) -> Neo4jRows:
     entities.update(graph.entities)
     for entity in entities.values():
         rows.entities.setdefault(entity_labels(entity.type, ontology), []).append(_entity_row(entity))
+    for doc, entity_id in _mentioned(graph, entities):
+        docs.setdefault(doc, {"id": doc, "title": None, "source": None})
+        mentions[(doc, entity_id)] = None
     rows.documents = list(docs.values())
     rows.mentions = [{"doc": doc, "entity": entity} for doc, entity in mentions]
     return rows
+
+
+def _mentioned(graph: KnowledgeGraph, entities: dict[str, Entity]) -> list[tuple[str, str]]:
+    """(document, entity) for every entity a document mentions.
+
+    A recognised mention (mentions.jsonl: doc, text, type) names the entity whose name or
+    alias it is, of the same class when there is one. An entity no mention or fact ties to a
+    document (one a rule made from a phrase, say) is looked for in the normalised text of
+    the documents the graph has."""
+    by_surface: dict[str, list[Entity]] = {}
+    for entity in entities.values():
+        for surface in {entity.name, *entity.aliases}:
+            by_surface.setdefault(surface, []).append(entity)
+    found: dict[tuple[str, str], None] = {}
+    for mention in graph.mentions:
+        candidates = by_surface.get(mention.norm or mention.text) or by_surface.get(mention.text) or []
+        same_class = [e for e in candidates if e.type == mention.type]
+        for entity in same_class or candidates:
+            found[(mention.doc, entity.id)] = None
+    linked = {entity_id for _, entity_id in found} | {t.subject.id for t in graph.triples} | {
+        t.object.id for t in graph.triples if isinstance(t.object, Entity)}
+    orphans = [e for e in entities.values() if e.id not in linked]
+    if orphans and any(d.text for d in graph.documents.values()):
+        from kg.text import normalise
+        for doc in graph.documents.values():
+            text = normalise(doc.text).text if doc.text else ""
+            for entity in orphans:
+                if any(surface and surface in text for surface in (entity.name, *entity.aliases)):
+                    found[(doc.id, entity.id)] = None
+    return list(found)

@@ -80,8 +80,10 @@ def write_neo4j_import(graph: KnowledgeGraph, out_dir: str | Path, ontology: Ont
                                            *_typed(RELATION_PROPERTIES)],
                    ([r["subject"], r["object"], rel_type, *(r["props"][k] for k in RELATION_PROPERTIES)]
                     for rel_type, r in relations.values())),
-        _write_csv(out / "measured.csv", [":START_ID(Entity)", f":END_ID({MEASUREMENT})", ":TYPE"],
-                   ([m["subject"], m["props"]["id"], rel_type] for rel_type, m in measurements.values())),
+        _write_csv(out / "measured.csv", [":START_ID(Entity)", f":END_ID({MEASUREMENT})", ":TYPE",
+                                          *_typed(RELATION_PROPERTIES)],
+                   ([m["subject"], m["props"]["id"], rel_type, *(m["edge"][k] for k in RELATION_PROPERTIES)]
+                    for rel_type, m in measurements.values())),
         _write_csv(out / "evidenced_by.csv", [f":START_ID({MEASUREMENT})", f":END_ID({DOCUMENT})", ":TYPE"],
                    ([m["props"]["id"], m["doc"], EVIDENCED_BY] for _, m in measurements.values())),
         _write_csv(out / "mentions.csv", [f":START_ID({DOCUMENT})", ":END_ID(Entity)", ":TYPE"],

@@ -59,13 +59,15 @@ def merge_relations(rel_type: str, rows: Sequence[dict[str, Any]]) -> Query:
 
 
 def merge_measurements(rel_type: str, rows: Sequence[dict[str, Any]]) -> Query:
-    """A measured fact is a node, so value, unit, year and evidence sit together and are indexed."""
+    """A measurement is a node (value, unit, year together and indexed); the fact that names
+    it is an edge carrying the same provenance properties as an entity–entity relation."""
     query = (f"UNWIND $rows AS row\n"
              f"MATCH (s:{ENTITY} {{id: row.subject}})\n"
              f"MATCH (d:{DOCUMENT} {{id: row.doc}})\n"
              f"MERGE (m:{MEASUREMENT} {{id: row.props.id}})\n"
              f"SET m += row.props\n"
-             f"MERGE (s)-[:{safe_identifier(rel_type)}]->(m)\n"
+             f"MERGE (s)-[r:{safe_identifier(rel_type)} {{fact_id: row.edge.fact_id}}]->(m)\n"
+             f"SET r += row.edge\n"
              f"MERGE (m)-[:{EVIDENCED_BY}]->(d)")
     return query, {"rows": list(rows)}
 

@@ -5,12 +5,17 @@ JSON-LD, TriG and N-Quads say exactly the same thing and re-exporting is byte-id
 node IRIs are hashes of the facts, never counters. Modelling choices are in docs/rdf.md:
 entity–entity facts are direct ontology properties plus a `zhkg:Fact` node with the
 provenance; measurements are n-ary `zhkg:Quantity` nodes (W3C n-ary relations, pattern 1).
+The export is self-contained: every entity is typed with its class and the classes above it,
+every document and unit a fact names is typed (zhkg:Document, zhkg:Unit with its
+zhkg:Dimension), so it conforms to ontology/shapes.ttl without the ontology mixed in.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, TextIO
 from urllib.parse import quote, urlsplit
+
+from kg.sinks.rdf_time import time_interval
 
 from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Namespace
 
@@ -46,9 +53,28 @@ VOCAB = {
     "value": SCHEMA.value, "maxValue": SCHEMA.maxValue, "unit": QUDT.unit, "unitText": SCHEMA.unitText,
     "raw": ZHKG.raw, "dimension": ZHKG.dimension, "approximate": ZHKG.approximate,
     "modifier": ZHKG.modifier, "previous": ZHKG.previous,
+    "sha256": SCHEMA.sha256, "startDate": SCHEMA.startDate, "endDate": SCHEMA.endDate,
+    "Unit": ZHKG.Unit, "Dimension": ZHKG.Dimension, "unitDimension": ZHKG.dimension,
 }
 _T = {role: iri(str(term)) for role, term in VOCAB.items()}
 _DECIMAL = str(XSD.decimal)
+_DATE = str(XSD.date)
+
+
+def check_base(base: str) -> str:
+    """`base` if it can prefix every IRI the export mints, else ValueError with a one-line
+    reason: it must be absolute (scheme and host) and end in / or #, or `entity/…` would be
+    glued onto its last segment."""
+    parts = urlsplit(base)
+    if not (parts.scheme and parts.netloc and base[-1:] in ("/", "#")):
+        hint = f" (did you mean {base}/ ?)" if parts.scheme and parts.netloc else ""
+        raise ValueError(f"RDF base must be an absolute IRI ending in / or #, not {base!r}{hint}")
+    try:
+        iri(base)
+    except ValueError:
+        raise ValueError(f"RDF base {base!r} contains characters an IRI cannot carry "
+                         "(space, <>\"{}|^`\\); percent-encode them") from None
+    return base
 
 
 def prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
@@ -85,14 +111,11 @@ class _Names:
     """Mints the N-Triples term of every node the export mentions."""
 
     def __init__(self, ontology: Ontology, base: str):
-        parts = urlsplit(base)
-        if not (parts.scheme and parts.netloc and base[-1] in "/#"):
-            raise ValueError(f"RDF base must be an absolute IRI ending in / or #, not {base!r}")
-        iri(base)
-        self.base = base
+        self.base = check_base(base)
         self.ontology = ontology
         self._predicates = {p.id: iri(p.iri) for p in ontology.predicates.values()}
         self._units = {u.symbol: iri(u.iri) for u in ontology.units.values()}
+        self._classes: dict[str, tuple[str, ...]] = {}
 
     def entity(self, entity_id: str) -> str:
         return f"<{self.base}entity/{iri_segment(entity_id)}>"
@@ -109,6 +132,14 @@ class _Names:
     def cls(self, name: str) -> str:
         return iri(self.ontology.class_iri(name))
 
+    def classes(self, name: str) -> tuple[str, ...]:
+        """The class and every ontology class above it (Company → Organization → Entity), so
+        `?x a zhkg:Organization` finds companies without rdfs:subClassOf* or a reasoner."""
+        found = self._classes.get(name)
+        if found is None:
+            found = self._classes[name] = tuple(self.cls(c) for c in self.ontology.ancestors(name))
+        return found
+
     def predicate(self, predicate_id: str) -> str:
         try:
             return self._predicates[predicate_id]
@@ -120,6 +151,10 @@ class _Names:
             return self._units[symbol]
         except KeyError:
             raise ValueError(f"unit {symbol!r} is not in the ontology; validate first") from None
+
+    def unit_dimension(self, symbol: str) -> str:
+        self.unit(symbol)
+        return self.dimension(self.ontology.units[symbol].dimension)
 
     def dimension(self, name: str) -> str:
         return iri(str(ZHKG[name]))
@@ -136,14 +171,19 @@ def fact_digest(triple: Triple) -> str:
 
 
 def statements(graph: KnowledgeGraph, ontology: Ontology, base: str = DEFAULT_BASE) -> Iterator[Quad]:
-    """The whole export as a stream: documents and entities in the default graph, then each
-    document's facts in its named graph `<base>graph/<doc id>`."""
+    """The whole export as a stream: documents, entities and the units measurements use in
+    the default graph, then each document's facts in its named graph `<base>graph/<doc id>`."""
     names = _Names(ontology, base)
+    by_document = _by_document(graph.triples)
     for doc in graph.documents.values():
         yield from _document(doc, names)
+    for doc_id in by_document:  # a fact's document is typed even when only its id is known
+        if doc_id not in graph.documents:
+            yield from _document(Document(doc_id, ""), names)
     for entity in _all_entities(graph):
         yield from _entity(entity, names)
-    for doc_id, triples in _by_document(graph.triples).items():
+    yield from _units(graph.triples, names)
+    for doc_id, triples in by_document.items():
         context = names.graph(doc_id)
         for triple in triples:
             yield from _fact(triple, names, context)
@@ -169,6 +209,18 @@ def _by_document(triples: Iterable[Triple]) -> dict[str, list[Triple]]:
     return groups
 
 
+_WEB_ADDRESS = re.compile(r"https?://", re.IGNORECASE)
+
+
+def source_name(source: str) -> str:
+    """What the export says a document came from: the file name, never the directory it sat
+    in on the machine that ran the build (`/home/me/news/a.txt` → `a.txt`; a JSON Lines
+    record `corpus.jsonl:12` → itself). A web address (http, https) is public and kept."""
+    if _WEB_ADDRESS.match(source):
+        return source
+    return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
 def _document(doc: Document, names: _Names) -> Iterator[Quad]:
     node = names.document(doc.id)
     yield node, _T["type"], _T["Document"], ""
@@ -176,21 +228,49 @@ def _document(doc: Document, names: _Names) -> Iterator[Quad]:
     if doc.title:
         yield node, _T["title"], text(doc.title, LANG), ""
     if doc.source:
-        yield node, _T["source"], text(doc.source), ""
+        yield node, _T["source"], text(source_name(doc.source)), ""
+    if doc.text:
+        yield node, _T["sha256"], text(doc.content_hash), ""
 
 
 def _entity(entity: Entity, names: _Names) -> Iterator[Quad]:
     node = names.entity(entity.id)
-    yield node, _T["type"], names.cls(entity.type), ""
+    for cls in names.classes(entity.type):
+        yield node, _T["type"], cls, ""
     yield node, _T["label"], text(entity.name, LANG), ""
     for alias in entity.aliases:
         yield node, _T["altLabel"], text(alias, LANG), ""
 
 
+def _units(triples: Iterable[Triple], names: _Names) -> Iterator[Quad]:
+    """Each unit a measurement uses, typed zhkg:Unit with its zhkg:Dimension (both typed),
+    in the order first used: what the unit shapes check, without the ontology at hand."""
+    units: dict[str, None] = {}
+    for triple in triples:
+        quantity = triple.object
+        while isinstance(quantity, Quantity):
+            units.setdefault(quantity.unit)
+            quantity = quantity.previous
+    dimensions: dict[str, None] = {}
+    for symbol in units:
+        node, dimension = names.unit(symbol), names.unit_dimension(symbol)
+        yield node, _T["type"], _T["Unit"], ""
+        yield node, _T["unitDimension"], dimension, ""
+        if dimension not in dimensions:
+            dimensions.setdefault(dimension)
+            yield dimension, _T["type"], _T["Dimension"], ""
+
+
 def _time(node: str, time: TimeQualifier | None, context: str) -> Iterator[Quad]:
+    """The time as written and normalised (strings), plus the period it covers as two
+    xsd:date literals SPARQL can compare ("2024-Q4" → 2024-10-01 … 2024-12-31)."""
     if time is not None:
         yield node, _T["time"], text(time.normalised), context
         yield node, _T["timeRaw"], text(time.raw), context
+        interval = time_interval(time.normalised)
+        if interval is not None:
+            yield node, _T["startDate"], typed(interval[0].isoformat(), _DATE), context
+            yield node, _T["endDate"], typed(interval[1].isoformat(), _DATE), context
 
 
 def _fact(triple: Triple, names: _Names, context: str) -> Iterator[Quad]:
@@ -263,10 +343,31 @@ def to_rdf(graph: KnowledgeGraph, ontology: Ontology, base: str = DEFAULT_BASE) 
 
 
 def _write_jsonld(quads: Iterable[Quad], out: TextIO, context: Mapping[str, str]) -> int:
-    """JSON-LD with the context written inline: reading it back never fetches a URL."""
+    """JSON-LD with the context written inline: reading it back never fetches a URL.
+
+    rdflib writes a Dataset's default graph as a graph object without `@id`, which a JSON-LD
+    1.1 processor (pyld, Jena, Oxigraph) turns into a blank-node *named* graph, so entities
+    and labels would vanish from the default graph. Its node objects are lifted to the top
+    level instead, where they belong to the default graph; named graphs keep their `@id`."""
     dataset, count = _dataset(quads, context)
-    out.write(dataset.serialize(format="json-ld", context=dict(context), indent=2))
+    document = json.loads(dataset.serialize(format="json-ld", context=dict(context)))
+    out.write(json.dumps(_lift_default_graph(document), ensure_ascii=False, indent=2))
+    out.write("\n")
     return count
+
+
+def _lift_default_graph(document: dict | list) -> dict:
+    """Top-level graph objects with no `@id` → their nodes at the top level."""
+    if isinstance(document, list):
+        document = {"@graph": document}
+    items = document.get("@graph", [document] if "@id" in document else [])
+    top: list = []
+    for item in items:
+        if isinstance(item, dict) and "@graph" in item and "@id" not in item:
+            top.extend(item["@graph"])
+        else:
+            top.append(item)
+    return {"@context": document.get("@context", {}), "@graph": top}
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +400,7 @@ def write_rdf(graph: KnowledgeGraph, path: str | Path, format: str, ontology: On
     """Write the export to `path` in `format` (ttl, nt, jsonld, trig, nq); returns the number
     of statements written. Everything but JSON-LD streams in constant memory."""
     writer = rdf_format(format)
+    check_base(base)  # before the file is opened: a bad base must not leave an empty file
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         return writer.write(statements(graph, ontology, base), out, prefixes(base))
 

@@ -78,11 +78,33 @@
   network.on("stabilizationProgress", function (p) {
     stats.textContent = "布局中 " + Math.round(100 * p.iterations / p.total) + "%";
   });
-  network.once("stabilizationIterationsDone", function () {
+  // Once the first layout has settled, physics stops for good: a focus, a filter or the
+  // quantity toggle then only hides or adds nodes, and nothing drifts (or pushes neighbours
+  // off the canvas) after the view was fitted to it. Positions are written back into the
+  // data set, so a node the view hid comes back where it was.
+  var frozen = false;
+  function freeze() {
+    if (frozen) return;
+    frozen = true;
     timing.stabilized = performance.now();
     stats.textContent = summary;
-    if (large) network.setOptions({physics: false});
-  });
+    network.setOptions({physics: false});
+    keepPositions();
+  }
+  network.once("stabilizationIterationsDone", freeze);
+  network.once("stabilized", freeze);
+
+  function keepPositions() {
+    var shown = network.getPositions();
+    nodes.update(Object.keys(shown).map(function (id) {
+      return {id: id, x: shown[id].x, y: shown[id].y};
+    }));
+  }
+
+  function refreshNodes() {
+    if (frozen) keepPositions();
+    nodeView.refresh();
+  }
 
   // ---- neighbourhood focus ----
   // Hops follow the edges still shown, so a predicate filter also narrows the focus.
@@ -109,7 +131,7 @@
   function focusOn(id) {
     selected = id;
     focus = neighbourhood(id, Number(document.getElementById("hops").value));
-    nodeView.refresh();
+    refreshNodes();
     network.selectNodes([id]);
     network.fit({nodes: Array.from(focus), maxZoomLevel: 1.2, animation: false});
     showEntity(id);
@@ -118,7 +140,7 @@
   function showAll() {
     selected = null;
     focus = null;
-    nodeView.refresh();
+    refreshNodes();
     network.unselectAll();
     network.fit({animation: false});
   }
@@ -253,7 +275,7 @@
 
   function toggle(set, key, shown, view) {
     if (shown) set.delete(key); else set.add(key);
-    view.refresh();
+    if (view === nodeView) refreshNodes(); else view.refresh();
   }
 
   var counts = new Map();
@@ -269,7 +291,16 @@
 
   document.getElementById("show-quantities").addEventListener("change", function (ev) {
     if (ev.target.checked) {
-      nodes.add(quantityNodes);
+      // physics is off: each value box is placed on a small circle around its entity
+      if (frozen) keepPositions();
+      var around = new Map();
+      nodes.add(quantityNodes.map(function (q) {
+        var owner = nodes.get(q.entity), k = around.get(q.entity) || 0;
+        around.set(q.entity, k + 1);
+        var angle = 0.9 * k, radius = 70 + 12 * k;
+        return Object.assign({}, q, owner && owner.x !== undefined
+          ? {x: owner.x + radius * Math.cos(angle), y: owner.y + radius * Math.sin(angle)} : {});
+      }));
       edges.add(quantityEdges);
     } else {
       edges.remove(quantityEdges.map(function (e) { return e.id; }));
