@@ -121,3 +121,20 @@ def test_tenths_are_percent(named):
 def test_a_pipeline_whose_inputs_come_later_is_refused(ontology):
     with pytest.raises(PipelineError, match="needs"):
         Extractor(Settings(components=("normalise", "relations")), ontology=ontology)
+
+
+def test_the_company_a_contrast_turns_to_is_recognised_and_holds_the_figures(named):
+    text = "星河电子全年营收98亿元。与星河电子形成对比的是，同为电池大厂的蓝鲸动力2024年营收为120亿元，其净利润为9亿元。"
+    found = set(facts(named, text))
+    assert {("蓝鲸动力", "revenue", "120亿元"), ("蓝鲸动力", "netProfit", "9亿元")} <= found
+    assert not {f for f in found if f[0] == "星河电子" and f[2] in ("120亿元", "9亿元")}
+
+
+def test_a_contrast_sentence_without_a_subject_gives_the_topic_nothing(named):
+    text = "星河电子全年营收98亿元。\n相比之下，同期行业平均净利润为3亿元。"
+    assert ("星河电子", "netProfit", "3亿元") not in facts(named, text)
+
+
+def test_a_trigger_inside_a_word_the_segmenter_guessed_still_counts(ontology):
+    triples = hand_built(ontology, "蓝鲸动力2024年营收为120亿元。", {"蓝鲸动力": "Company"})
+    assert [(t.subject.name, t.predicate.id, t.object.raw) for t in triples] == [("蓝鲸动力", "revenue", "120亿元")]

@@ -86,7 +86,7 @@ class Rules:
         blocked = Coverage(len(text), blocked)
         return [*self.product_names(text, tokens, blocked), *self.suffix_names(text, tokens, blocked),
                 *self.quoted_names(text), *_non_overlapping(self.titled_people(tokens)),
-                *self.item_labels(text, tokens, blocked)]
+                *self.item_labels(text, tokens, blocked), *self.contrasted_names(text, tokens, blocked)]
 
     # -- product and model names ---------------------------------------------------------
 
@@ -206,6 +206,35 @@ class Rules:
             return False
         tag, _ = word_info(tokens[suffix_index - 1][0])
         return tag in (None, "ns")
+
+    # -- the company a contrast turns to -----------------------------------------------------
+
+    def contrasted_names(self, text: str, tokens: Sequence[Token], blocked: Coverage) -> list[Candidate]:
+        """与X形成鲜明对比的是，同为电源大厂的Y2024年营收…, 相比之下，Y同期…: the last run of name words
+        before the first time, figure or function word after the opener is the company turned to."""
+        openers = self.ontology.grammar.words("contrast_opener")
+        if not openers:
+            return []
+        starts = [t.start for t in tokens]
+        found = []
+        for match in re.finditer("|".join(map(re.escape, openers)), text):
+            i = bisect_right(starts, match.end() - 1)
+            run_start, run_end = None, None
+            while i < len(tokens) and tokens[i].start - match.end() < 30:
+                word, start, end = tokens[i]
+                if blocked.overlaps(start, end) or word in self.ontology.trigger_words or \
+                        word in self.ontology.function_words or not word.strip() or word in "。；;!?！？":
+                    if run_start is not None and word not in self.ontology.grammar.words("modifier_particle"):
+                        break
+                    run_start = None  # 同为电源大厂的|光宝科: a modifier ends with 的, the name follows
+                elif self.is_name_word(word):
+                    run_start, run_end = (start if run_start is None else run_start), end
+                elif run_start is not None:
+                    break
+                i += 1
+            if run_start is not None and 2 <= run_end - run_start <= 8 and text[run_start:run_end] not in self.ontology.stop_names:
+                found.append(Candidate(run_start, run_end, "Company", "rule:contrast", 0.6))
+        return found
 
     # -- labels of list items ---------------------------------------------------------------
 

@@ -49,7 +49,8 @@ class Grounding:
         self.modifier_particles = grammar.words("modifier_particle")  # X的Y
         self.section_words = grammar.words("section_word")  # X方面，…: X heads a section
         self.comparisons = Comparisons(grammar)
-        self.class_pronouns = grammar.labels("class_pronoun")  # 该板块 → the paragraph's latest BusinessUnit
+        self.class_pronouns = grammar.labels("class_pronoun")
+        self.contrast_openers = grammar.words("contrast_opener")  # 相比之下，Y…: about Y, not the topic  # 该板块 → the paragraph's latest BusinessUnit
 
     def entity(self, view: SentenceView, mention: Mention, document: Document) -> Entity:
         """The mention as an entity: normalised name, the original surface kept as an alias."""
@@ -79,6 +80,10 @@ class Grounding:
         referent = self._class_pronoun_referent(view, lower, before, domain)
         if referent is not None:
             return referent, "previous-sentence"  # 显示器件业务是核心板块。该板块营业收入…
+        if any(view.between(view.sentence.start, before).find(w) >= 0 for w in self.contrast_openers):
+            # 与X形成鲜明对比的是，Y…，其净利润…: the sentence turned to Y; the topic is not meant
+            opening = self._opening_subject(view, domain)
+            return (opening, "sentence-subject") if opening is not None and opening.end <= before else (None, "")
         if not pronoun:
             opening = self._opening_subject(view, domain)
             if opening is not None and opening.end <= before:

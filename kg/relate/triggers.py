@@ -14,6 +14,7 @@ from ..components import component
 from ..model import Doc, TriggerHit
 from ..ontology import Ontology, Predicate
 from ..text import Coverage
+from ..words import HAN, word_info
 
 
 class TriggerIndex:
@@ -72,6 +73,10 @@ class TriggerFinder:
 
     def __call__(self, doc: Doc) -> None:
         blocked = [(m.start, m.end) for m in doc.mentions] + [(q.start, q.end) for q in doc.quantities]
-        # a word ends where the segmenter says, and where a name or figure starts (首席财务官|周明远)
+        # a word ends where the segmenter says, where a name or figure starts (首席财务官|周明远), and
+        # anywhere inside a word the segmenter guessed rather than knew (2024年营|收为: 营收 is a word)
         word_ends = {t.end for t in doc.tokens} | {start for start, _ in blocked}
+        for word, start, end in doc.tokens:
+            if end - start > 1 and HAN.match(word) and word_info(word)[0] is None:
+                word_ends.update(range(start + 1, end))
         doc.triggers = self.index.find(doc.text, blocked, word_ends, {(t.start, t.end) for t in doc.tokens})
