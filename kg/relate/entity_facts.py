@@ -34,6 +34,7 @@ class EntityFacts(Grounding):
         self.object_lead = ontology.grammar.words("object_lead")  # 推出了全新X: X is the object
         self.locative_markers = ontology.grammar.words("locative_marker")  # 在X签署: X is a place
         self.appositive_nouns = ontology.grammar.words("appositive_noun")  # X对手Y: Y is meant
+        self.copulas = ontology.grammar.words("copula")  # X为Y旗下子公司
         self.modifier_chars = "".join(self.modifier_particles)
         # where an unrecognised object ends: punctuation, a list separator or a list's end
         self.implicit_object_ends = SENTENCE_PUNCTUATION | set(self.separators) | set(self.list_ends)
@@ -53,6 +54,9 @@ class EntityFacts(Grounding):
         next_trigger = next((t.start for t in view.triggers if t.start >= trigger.end and t.of_kind("relation")), clause_end)
         after = [m for m in view.mentions if trigger.end <= m.start and m.end <= min(clause_end, next_trigger)]
         before = [m for m in view.mentions if clause_start <= m.start and m.end <= trigger.start]
+        copular = self._copular(document, view, trigger, predicate, before) if predicate.object_first_triggers else []
+        if copular:
+            return copular
         if trigger.word in predicate.object_first_triggers:
             return self._object_first(document, view, trigger, predicate, before, after)
         passive = self._passive_agent(view, trigger, predicate, before)
@@ -212,6 +216,26 @@ class EntityFacts(Grounding):
         subject, how = self.subject_for(view, head, predicate.domain)
         return [self._entity_triple(document, view, subject, predicate, o, trigger, how)
                 for o in objects if subject is not None]
+
+    def _copular(self, document, view, trigger, predicate, before) -> list[Triple]:
+        """X和Y均为Z旗下子公司, X是Z的子公司: the listed subjects belong to Z, named right before the trigger."""
+        owners = [m for m in before if self.fits(m.type, predicate.range)]
+        if not owners:
+            return []
+        owner = owners[-1]
+        gap = view.between(owner.end, trigger.start)
+        if len(gap.strip(self.modifier_chars)) > 2 or any(t.of_kind("relation") for t in view.triggers
+                                                          if owner.end <= t.start < trigger.start):
+            return []
+        earlier = [m for m in before if m.end <= owner.start]
+        if not earlier:
+            return []
+        link = view.between(earlier[-1].end, owner.start).strip()
+        if link not in self.copulas:
+            return []
+        subjects = self.enumeration_before(view, earlier[-1], predicate.domain)
+        return [self._entity_triple(document, view, s, predicate, owner, trigger, "clause-subject")
+                for s in subjects if self.fits(s.type, predicate.domain) and s.norm != owner.norm]
 
     def _object_first(self, document, view, trigger, predicate, before, after) -> list[Triple]:
         """X旗下的Y: Y is the subject, X the object."""
