@@ -379,12 +379,16 @@ def main() -> int:
     parser.add_argument("--max-iter", type=int, default=300)
     parser.add_argument("--prune", type=float, default=0.02,
                         help="drop features whose largest |weight| is below this (keeps the artefact small)")
+    parser.add_argument("--no-sentence-features", action="store_true",
+                        help="ablation: leave out the sentence's bigrams (features every pair of it shares)")
+    parser.add_argument("--no-between-unigrams", action="store_true",
+                        help="ablation: leave out single characters between the mentions")
     args = parser.parse_args()
 
     t0 = time.time()
     mapping = read_mapping()
     triggers, suffixes = ontology_triggers_and_suffixes(mapping)
-    featurizer = Featurizer(triggers)
+    featurizer = Featurizer(triggers, sentence=not args.no_sentence_features)
 
     finre_train = args.data / "FinRE" / "train.txt"
     entity = finre_examples(finre_train, mapping, "entity")

@@ -149,32 +149,34 @@ class Featurizer:
         ht = ht or UNKNOWN_TYPE
         tt = tt or UNKNOWN_TYPE
         o, a_s, a_e, b_s, b_e = self.order(hs, he, ts, te)
-        between = t[a_e:b_s]
-        nb = len(between)
+        nb = b_s - a_e
         head, tail = t[hs:he], t[ts:te]
         w = self.window
-        f = ["b", "o:" + o, "T:" + o + ht + "|" + tt, "h:" + ht, "t:" + tt, "d:" + o + _bucket(nb),
-             "hs:" + head[-1:], "hS:" + head[-2:], "ts:" + tail[-1:], "tS:" + tail[-2:],
-             "hn:" + _bucket(len(head)), "tn:" + _bucket(len(tail)),
-             "hl:" + o + t[max(0, hs - 2):hs], "hL:" + o + t[max(0, hs - 1):hs],
-             "hr:" + o + t[he:he + 2], "hR:" + o + t[he:he + 1],
-             "tl:" + o + t[max(0, ts - 2):ts], "tL:" + o + t[max(0, ts - 1):ts],
-             "tr:" + o + t[te:te + 2], "tR:" + o + t[te:te + 1]]
+        hl, tl = t[max(0, hs - 2):hs], t[max(0, ts - 2):ts]
+        hr, tr = t[he:he + 2], t[te:te + 2]
+        f = ["b", f"o:{o}", f"T:{o}{ht}|{tt}", f"h:{ht}", f"t:{tt}", f"d:{o}{_bucket(nb)}",
+             f"hs:{head[-1:]}", f"hS:{head[-2:]}", f"ts:{tail[-1:]}", f"tS:{tail[-2:]}",
+             f"hn:{_bucket(len(head))}", f"tn:{_bucket(len(tail))}",
+             f"hl:{o}{hl}", f"hL:{o}{hl[-1:]}", f"hr:{o}{hr}", f"hR:{o}{hr[:1]}",
+             f"tl:{o}{tl}", f"tL:{o}{tl[-1:]}", f"tr:{o}{tr}", f"tR:{o}{tr[:1]}"]
         if hs == 0:
             f.append("h0")
         if ts == 0:
             f.append("t0")
         if head and tail and (head in tail or tail in head):
             f.append("sub")
-        if nb <= 6:
-            f.append("x:" + o + between)
         if nb:
-            f.append("bf:" + o + between[:2])
-            f.append("bl:" + o + between[-2:])
+            between = t[a_e:b_s]
+            if nb <= 6:
+                f.append(f"x:{o}{between}")
+            f.append(f"bf:{o}{between[:2]}")
+            f.append(f"bl:{o}{between[-2:]}")
+        else:
+            f.append(f"x:{o}")
         left = t[max(0, a_s - w):a_s]
         right = t[b_e:b_e + w]
-        f.extend(["L:" + o + left[i:i + 2] for i in range(len(left) - 1)])
-        f.extend(["R:" + o + right[i:i + 2] for i in range(len(right) - 1)])
+        f.extend([f"L:{o}{left[i:i + 2]}" for i in range(len(left) - 1)])
+        f.extend([f"R:{o}{right[i:i + 2]}" for i in range(len(right) - 1)])
         for s, e, preds in context[0]:
             if s >= a_e and e <= b_s:
                 loc = "m"
@@ -185,8 +187,8 @@ class Featurizer:
             else:
                 continue
             for p in preds:
-                f.append("g:" + loc + o + p)
-                f.append("G:" + loc + o + ht + "|" + tt + p)
+                f.append(f"g:{loc}{o}{p}")
+                f.append(f"G:{loc}{o}{ht}|{tt}{p}")
         return f
 
 
