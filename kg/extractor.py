@@ -18,10 +18,10 @@ from .components import build_components
 from .model import Doc, Document, Mention, Triple
 from .ontology import Ontology, load_ontology
 from .recognise import recogniser  # noqa: F401
-from .relate import facts, triggers  # noqa: F401
+from .relate import facts, learned, triggers  # noqa: F401
 from .sources import SourceError, read_documents
 
-DEFAULT_COMPONENTS = ("normalise", "times", "quantities", "tokens", "recognise", "triggers", "relations")
+DEFAULT_COMPONENTS = ("normalise", "times", "quantities", "tokens", "recognise", "triggers", "relations", "pair-relations")
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,3 +138,14 @@ def test_a_contrast_sentence_without_a_subject_gives_the_topic_nothing(named):
 def test_a_trigger_inside_a_word_the_segmenter_guessed_still_counts(ontology):
     triples = hand_built(ontology, "蓝鲸动力2024年营收为120亿元。", {"蓝鲸动力": "Company"})
     assert [(t.subject.name, t.predicate.id, t.object.raw) for t in triples] == [("蓝鲸动力", "revenue", "120亿元")]
+
+
+def test_the_learned_model_confirms_a_rule_fact_and_raises_its_confidence(named, ontology, tmp_path):
+    rules_only = Extractor(Settings(dictionaries=named.settings.dictionaries,
+                                    components=tuple(c for c in named.settings.components if c != "pair-relations")),
+                           ontology=ontology)
+    text = "星河电子与远航科技签署战略合作协议，双方将在储能领域展开合作。"
+    [alone] = [t for t in rules_only(Document("t", text)).triples if t.predicate.id == "partnerOf"]
+    [combined] = [t for t in named(Document("t", text)).triples if t.predicate.id == "partnerOf"]
+    assert combined.extractor == alone.extractor + "+model"
+    assert combined.confidence > alone.confidence

@@ -112,8 +112,9 @@ class EntityFacts(Grounding):
         if not fitting:
             return []
         objects = [fitting[0]]
-        for m in after:  # 收购X对手Y, X旗下的Y: the name after the noun is the object
-            if m.start >= objects[-1].end and self.fits(m.type, predicate.range) and \
+        _, clause_end = view.clause_of(objects[0].start)
+        for m in view.mentions:  # 收购X对手Y, X旗下的Y: the name after the noun is the object
+            if objects[-1].end <= m.start and m.end <= clause_end and self.fits(m.type, predicate.range) and \
                     view.between(objects[-1].end, m.start).strip().rstrip(self.modifier_chars) in self.appositive_nouns:
                 objects[-1] = m
         for m in fitting[1:]:
