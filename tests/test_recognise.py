@@ -120,3 +120,16 @@ def test_mentions_carry_ontology_classes_and_original_offsets(extractor):
     for m in extractor(Document("t", text)).mentions:
         assert text[m.start:m.end] == m.text
         assert m.type in extractor.ontology.classes
+
+
+@pytest.mark.parametrize("text, start, end, expected", [
+    ("公司分设三个事业部。", 2, 4, False),      # 分设: no surname, no title, no speech verb
+    ("众安保险今年转亏。", 0, 2, False),
+    ("王明远表示，订单充足。", 0, 3, True),      # a surname
+    ("首席科学家艾伦表示。", 5, 7, True),        # no surname, but a speech verb after it
+    ("董事长乐天宇出席。", 3, 6, True),          # a title before it
+    ("Klaus Martin出任总裁。", 0, 12, True),     # a Latin name
+])
+def test_a_statistical_person_name_needs_evidence_of_a_person(ontology, text, start, end, expected):
+    from kg.recognise.mentions import has_person_evidence
+    assert has_person_evidence(text, Candidate(start, end, "Person", "ner", 0.6, 1), ontology) is expected
