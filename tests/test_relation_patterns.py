@@ -149,3 +149,15 @@ def test_the_learned_model_confirms_a_rule_fact_and_raises_its_confidence(named,
     [combined] = [t for t in named(Document("t", text)).triples if t.predicate.id == "partnerOf"]
     assert combined.extractor == alone.extractor + "+model"
     assert combined.confidence > alone.confidence
+
+
+def test_a_product_named_before_an_intransitive_launch_is_what_was_launched(ontology):
+    triples = hand_built(ontology, "星河电子：旗舰手机星河X1于2024年3月上市，售价4999元。",
+                         {"星河电子": "Company", "星河X1": "Product"})
+    assert ("星河电子", "launches", "星河X1") in {(t.subject.name, t.predicate.id, getattr(t.object, "name", ""))
+                                               for t in triples}
+
+
+def test_a_launch_word_used_as_a_noun_launches_nothing(ontology):
+    triples = hand_built(ontology, "星河电子在星河X1研发中采用了新工艺。", {"星河电子": "Company", "星河X1": "Product"})
+    assert not [t for t in triples if t.predicate.id in ("develops", "launches")]

@@ -38,11 +38,12 @@ class Recogniser:
     def __call__(self, doc: Doc) -> None:
         doc.mentions = recognise(doc, self)
 
-    def candidates(self, text: str, tokens, blocked: list[tuple[int, int]]) -> list[Candidate]:
+    def candidates(self, text: str, tokens, blocked: list[tuple[int, int]],
+                   times: list[tuple[int, int]] = ()) -> list[Candidate]:
         """Every recogniser's proposals, overlapping."""
         found = [Candidate(s, e, entry.type, "dictionary" if entry.tier == USER_DICTIONARY else "lexicon", 1.0,
                            entry.tier) for s, e, entry in self.lexicon.find(text)]
-        found += self.rules.candidates(text, tokens, blocked)
+        found += self.rules.candidates(text, tokens, blocked, times)
         if self.model is not None:
             found += [Candidate(s, e, cls, "ner", score, MODEL) for s, e, cls, score in self.model.predict(text)]
         return found
@@ -54,7 +55,8 @@ def recognise(doc: Doc, recogniser: Recogniser) -> list[Mention]:
     text, ontology = doc.text, recogniser.ontology
     blocked = [(q.start, q.end) for q in doc.quantities] + [(t.start, t.end) for t in doc.times]
     covered = Coverage(len(text), blocked)
-    found = [c for c in recogniser.candidates(text, doc.tokens, blocked) if not covered.overlaps(c.start, c.end)]
+    times = [(t.start, t.end) for t in doc.times]
+    found = [c for c in recogniser.candidates(text, doc.tokens, blocked, times) if not covered.overlaps(c.start, c.end)]
     selected = mention_steps.select(c for c in found if mention_steps.keep(text, c, ontology))
     selected = mention_steps.complete_person_names(text, selected, doc.tokens, ontology)
     spread = mention_steps.propagate(text, selected, ontology)

@@ -82,11 +82,13 @@ class Rules:
         return frozenset(self.ontology.unit_surfaces)
 
     def candidates(self, text: str, tokens: Sequence[Token],
-                   blocked: Iterable[tuple[int, int]] = ()) -> list[Candidate]:
+                   blocked: Iterable[tuple[int, int]] = (), times: Iterable[tuple[int, int]] = ()) -> list[Candidate]:
+        """Every rule's names; `blocked` spans (figures, times) hold none, `times` may open a list item."""
         blocked = Coverage(len(text), blocked)
+        times = Coverage(len(text), times)
         return [*self.product_names(text, tokens, blocked), *self.suffix_names(text, tokens, blocked),
                 *self.quoted_names(text), *_non_overlapping(self.titled_people(tokens)),
-                *self.item_labels(text, tokens, blocked), *self.contrasted_names(text, tokens, blocked)]
+                *self.item_labels(text, tokens, blocked, times), *self.contrasted_names(text, tokens, blocked)]
 
     # -- product and model names ---------------------------------------------------------
 
@@ -238,7 +240,7 @@ class Rules:
 
     # -- labels of list items ---------------------------------------------------------------
 
-    def item_labels(self, text: str, tokens: Sequence[Token], blocked: Coverage) -> list[Candidate]:
+    def item_labels(self, text: str, tokens: Sequence[Token], blocked: Coverage, times: Coverage) -> list[Candidate]:
         """• 茅台酒：营业收入…, 高纯晶硅：全年销量…: the label of a list item whose text opens with a
         metric is what its figures are about, a segment or product line (its class from its
         suffix, else BusinessUnit); • 红米救主：2014年… is a heading, not a name."""
@@ -251,17 +253,17 @@ class Rules:
             while at < end and at in token_at and token_at[at].end <= end and self.is_name_word(token_at[at].word):
                 at = token_at[at].end
             if at != end or blocked.overlaps(start, end) or label in self.ontology.stop_names \
-                    or label in self.ontology.trigger_words or not self._opens_with_metric(text, end + 1, token_at, blocked, metrics):
+                    or label in self.ontology.trigger_words or not self._opens_with_metric(text, end + 1, token_at, times, metrics):
                 continue  # 分产品看：, 报告期内：, 营业收入：
             suffix_class = next((c for s, c in self.suffixes if label.endswith(s) and len(label) > len(s)), "BusinessUnit")
             found.append(Candidate(start, end, suffix_class, "rule:label", 0.75))
         return found
 
-    def _opens_with_metric(self, text: str, at: int, token_at: dict, blocked: Coverage, metrics: tuple[str, ...]) -> bool:
+    def _opens_with_metric(self, text: str, at: int, token_at: dict, times: Coverage, metrics: tuple[str, ...]) -> bool:
         """After times and function words (2024年全年…), the text names a metric (营业收入, 销量)."""
-        while at < len(text) and (text[at].isspace() or blocked.overlaps(at, at + 1) or (
+        while at < len(text) and (text[at].isspace() or times.overlaps(at, at + 1) or (
                 at in token_at and token_at[at].word in self.ontology.function_words)):
-            at = token_at[at].end if at in token_at and not blocked.overlaps(at, at + 1) else at + 1
+            at = token_at[at].end if at in token_at and not times.overlaps(at, at + 1) else at + 1
         return text.startswith(metrics, at)
 
     # -- quoted names and titled people ----------------------------------------------------

@@ -68,6 +68,11 @@ class EntityFacts(Grounding):
         objects = self._objects(view, predicate, after)
         how_object = ""
         if not objects:
+            fronted = self._fronted_object(view, trigger, predicate, before)
+            if fronted is not None:  # 旗舰车型X于3月上市: X is what was launched, the subject is elsewhere
+                subject, how = self.subject_for(view, fronted.start, predicate.domain)
+                return [self._entity_triple(document, view, subject, predicate, fronted, trigger, how)] \
+                    if subject is not None and subject.norm != fronted.norm else []
             implicit = self._implicit_object(view, trigger, predicate)
             if implicit is None:
                 return []
@@ -91,6 +96,21 @@ class EntityFacts(Grounding):
             triple = replace(triple, confidence=round(triple.confidence * CONFIDENCE[how_object], 4),
                              extractor=f"{triple.extractor}+{how_object}")
         return triple
+
+    def _fronted_object(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate,
+                        before: list[Mention]) -> Mention | None:
+        """A name of the range only (a product, not a company) right before an intransitive trigger
+        (X于2024年3月上市, X正式亮相) is its object: nothing after the trigger, no subject class fits it."""
+        if not before or any(self.fits(cls, predicate.domain) for cls in (before[-1].type,)):
+            return None
+        last = before[-1]
+        gap = view.between(last.end, trigger.start)
+        following = view.between(trigger.end, trigger.end + 2).lstrip("".join(self.object_lead[:1]))
+        ends_clause = not following or (following[0] in SENTENCE_PUNCTUATION and following[0] not in ":：") \
+            or trigger.end >= view.sentence.end - 1  # a heading (X自研：…) is no sentence
+        if not ends_clause or not self.fits(last.type, predicate.range) or len(gap) > 12 or CLAUSE_BREAKS.intersection(gap):
+            return None  # 在X研发中, X发布会: the trigger is a noun here
+        return last
 
     def _modified_after(self, view: SentenceView, last_object: Mention, predicate: Predicate) -> Mention | None:
         """X的Y after the objects: the relation clause modifies Y, which is its subject."""
