@@ -7,12 +7,14 @@ that end names (function words, titles, trigger words) come from the ontology an
 
 from __future__ import annotations
 
-import logging
+import importlib.util
+import marshal
+import os
 import re
+import tempfile
 from functools import cached_property, lru_cache
+from pathlib import Path
 
-import jieba
-import jieba.posseg
 import rjieba
 
 from .components import component
@@ -27,14 +29,46 @@ RARE = 20  # a dictionary word seen fewer times than this is treated like an unk
 COMMON = 1000  # a common noun this frequent is no brand and no company short form
 HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 
-jieba.setLogLevel(logging.WARNING)  # its dictionary is read here; its start-up chatter is no user's concern
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zhkg"
+
+
+@lru_cache(maxsize=1)
+def dictionary() -> dict[str, tuple[str, int]]:
+    """jieba's dictionary (the file the segmenter also uses) as word → (tag, frequency).
+
+    Read once per process from a marshal cache beside the user's other caches (a tenth of a
+    second) rather than by importing jieba and building its prefix dictionary (seconds); the
+    cache is rebuilt when jieba's file changes, and skipped when it cannot be written.
+    """
+    source = Path(importlib.util.find_spec("jieba").origin).parent / "dict.txt"
+    stat = source.stat()
+    cache = _cache_dir() / f"jieba-dict-{stat.st_size}-{int(stat.st_mtime)}.marshal"
+    try:
+        return marshal.loads(cache.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    table = {}
+    with open(source, encoding="utf-8") as lines:
+        for line in lines:
+            word, freq, tag = line.rstrip("\n").split(" ")
+            table[word] = (tag, int(freq))
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=cache.parent, delete=False) as out:
+            out.write(marshal.dumps(table))
+        os.replace(out.name, cache)
+    except OSError:
+        pass  # a read-only home: the dictionary is parsed again next time
+    return table
 
 
 @lru_cache(maxsize=200_000)
 def word_info(word: str) -> tuple[str | None, int]:
     """(tag, frequency) of a word in jieba's dictionary; (None, 0) for an unknown word."""
-    jieba.dt.check_initialized()
-    return jieba.posseg.dt.word_tag_tab.get(word), jieba.dt.FREQ.get(word, 0) or 0
+    return dictionary().get(word, (None, 0))
 
 
 def is_common_word(word: str) -> bool:
