@@ -161,3 +161,9 @@ def test_a_product_named_before_an_intransitive_launch_is_what_was_launched(onto
 def test_a_launch_word_used_as_a_noun_launches_nothing(ontology):
     triples = hand_built(ontology, "星河电子在星河X1研发中采用了新工艺。", {"星河电子": "Company", "星河X1": "Product"})
     assert not [t for t in triples if t.predicate.id in ("develops", "launches")]
+
+
+def test_the_same_period_of_last_year_is_the_previous_year_of_the_same_metric(ontology):
+    triples = hand_built(ontology, "星河电子2024年营业收入100亿元，上年同期为90亿元。", {"星河电子": "Company"})
+    found = {(t.subject.name, t.predicate.id, t.object.raw, t.time.normalised) for t in triples}
+    assert found == {("星河电子", "revenue", "100亿元", "2024"), ("星河电子", "revenue", "90亿元", "2023")}

@@ -33,6 +33,7 @@ class Made(NamedTuple):
     triple: Triple
     subject: Mention
     how: str
+    trigger: TriggerHit | None = None  # the word that named what the figure measures
 
 
 class Grounding:

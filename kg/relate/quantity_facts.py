@@ -49,7 +49,12 @@ class QuantityFacts(Grounding):
             trigger, predicate = self._governing_trigger(view, q)
             if trigger is not None and trigger.names_no_metric:
                 continue  # 每股收益1.2元, 股价上涨5%: a figure of what no predicate extracts
-            if predicate is None:
+            if predicate is None and last is not None and last.trigger is not None and self._only_a_time_before(view, q):
+                # 营业收入100亿元，上年同期为90亿元: the same metric of the same holder, another period
+                same = self.ontology.predicates[last.triple.predicate.id]
+                made = self._quantity_fact(document, view, q, last.trigger, same, last.subject, last.how) \
+                    if q.quantity.dimension in same.dimensions else None
+            elif predicate is None:
                 made = self._implicit_quantity_fact(document, view, q, last)
             elif predicate.change:
                 made = self._change_fact(document, view, q, trigger, predicate, last)
@@ -131,7 +136,17 @@ class QuantityFacts(Grounding):
                                upper=-quantity.upper if quantity.upper is not None else None)
         quantity = replace(quantity, raw=document.text[q.start:q.end])
         return Made(self._triple(document, view, subject, predicate, quantity, q.start, q.end, trigger, how,
-                                  self.period_for(view, q.start)), subject, how)
+                                  self.period_for(view, q.start)), subject, how, trigger)
+
+    def _only_a_time_before(self, view: SentenceView, q: QuantityMatch) -> bool:
+        """The figure's clause says nothing before it but a time and function words (上年同期为…)."""
+        clause_start, _ = view.clause_of(q.start)
+        times = [t for t in view.times if clause_start <= t.start and t.end <= q.start]
+        if not times:
+            return False
+        rest = [w for w, s, e in view.tokens if clause_start <= s and e <= q.start and w.strip()
+                and not any(t.start <= s < t.end for t in times)]
+        return all(w in self.ontology.function_words or w in self.ontology.grammar.words("copula") for w in rest)
 
     def _change_fact(self, document: Document, view: SentenceView, q: QuantityMatch, trigger: TriggerHit,
                      predicate: Predicate, last: Made | None) -> Made | None:
