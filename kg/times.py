@@ -189,7 +189,8 @@ def find_times(text: str, default_year: int | None = None) -> list[TimeMatch]:
 @component("times", requires=("sentences",), assigns=("times",))
 class TimeReader:
     """Times sentence by sentence, each read against the latest year the article has named so
-    far (a 2023 report that compares with 2022 still means 2023 by 第四季度)."""
+    far, this sentence included (a 2023 report that compares with 2022 still means 2023 by
+    第四季度; 2024年营收…，上年同期… means 2023)."""
 
     def __init__(self, ontology):
         pass
@@ -197,8 +198,10 @@ class TimeReader:
     def __call__(self, doc: Doc) -> None:
         year = None
         for sentence in doc.sentences:
-            for match in find_times(doc.text[sentence.start:sentence.end], year):
-                match = TimeMatch(match.start + sentence.start, match.end + sentence.start, match.time)
-                doc.times.append(match)
-                if match.time.normalised[:4].isdigit():
-                    year = max(year or 0, int(match.time.normalised[:4]))
+            text = doc.text[sentence.start:sentence.end]
+            found = find_times(text, year)
+            named = [int(m.time.normalised[:4]) for m in found if m.time.normalised[:4].isdigit()]
+            if named and max(named) > (year or 0):
+                year = max(named)
+                found = find_times(text, year)  # relative times read against the year just named
+            doc.times += [TimeMatch(m.start + sentence.start, m.end + sentence.start, m.time) for m in found]
