@@ -250,7 +250,7 @@ class Rules:
         for match in _ITEM_LABEL.finditer(text):
             start, end = match.span(1)
             label, at = text[start:end], start
-            while at < end and at in token_at and token_at[at].end <= end and self.is_name_word(token_at[at].word):
+            while at < end and at in token_at and token_at[at].end <= end and self._label_word(token_at[at].word):
                 at = token_at[at].end
             if at != end or blocked.overlaps(start, end) or label in self.ontology.stop_names \
                     or label in self.ontology.trigger_words or not self._opens_with_metric(text, end + 1, token_at, times, metrics):
@@ -258,6 +258,13 @@ class Rules:
             suffix_class = next((c for s, c in self.suffixes if label.endswith(s) and len(label) > len(s)), "BusinessUnit")
             found.append(Candidate(start, end, suffix_class, "rule:label", 0.75))
         return found
+
+    def _label_word(self, word: str) -> bool:
+        """A word of a list item's label: a name word, or a measure or locality word (系列酒, 国外市场)."""
+        if self.is_name_word(word):
+            return True
+        tag, _ = word_info(word)
+        return bool(_HAN.match(word)) and word not in self.words.boundary_words and tag in ("q", "m", "f", "s")
 
     def _opens_with_metric(self, text: str, at: int, token_at: dict, times: Coverage, metrics: tuple[str, ...]) -> bool:
         """After times and function words (2024年全年…), the text names a metric (营业收入, 销量)."""

@@ -32,7 +32,6 @@ class EntityFacts(Grounding):
         super().__init__(ontology)
         self.passive_markers = ontology.grammar.words("passive_marker")  # 由X创立, 被X收购: X is the agent
         self.object_lead = ontology.grammar.words("object_lead")  # 推出了全新X: X is the object
-        self.locative_markers = ontology.grammar.words("locative_marker")  # 在X签署: X is a place
         self.appositive_nouns = ontology.grammar.words("appositive_noun")  # X对手Y: Y is meant
         self.copulas = ontology.grammar.words("copula")  # X为Y旗下子公司
         self.modifier_chars = "".join(self.modifier_particles)

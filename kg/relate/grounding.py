@@ -51,7 +51,8 @@ class Grounding:
         self.section_words = grammar.words("section_word")  # X方面，…: X heads a section
         self.comparisons = Comparisons(grammar)
         self.class_pronouns = grammar.labels("class_pronoun")
-        self.contrast_openers = grammar.words("contrast_opener")  # 相比之下，Y…: about Y, not the topic  # 该板块 → the paragraph's latest BusinessUnit
+        self.contrast_openers = grammar.words("contrast_opener")
+        self.locative_markers = grammar.words("locative_marker")  # 在X, 于X: where, not who  # 相比之下，Y…: about Y, not the topic  # 该板块 → the paragraph's latest BusinessUnit
 
     def entity(self, view: SentenceView, mention: Mention, document: Document) -> Entity:
         """The mention as an entity: normalised name, the original surface kept as an alias."""
@@ -74,7 +75,8 @@ class Grounding:
         lower = clause_start if floor is None else floor
         pronoun = self._pronoun_between(view, lower, before)
         in_clause = [m for m in view.mentions if lower <= m.start and m.end <= before and self.fits(m.type, domain)
-                     and not self.comparisons.compared(view.text, m, view.clause_of(m.start)[1])]
+                     and not self.comparisons.compared(view.text, m, view.clause_of(m.start)[1])
+                     and view.between(m.start - 1, m.start) not in self.locative_markers]  # 在北京实现收入
         if in_clause and not (pronoun and pronoun > in_clause[-1].end):
             in_clause.sort(key=lambda m: (LOCATION_LAST.get(m.type, 0), -m.end))
             return in_clause[0], "clause-subject"
