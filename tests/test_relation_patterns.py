@@ -167,3 +167,13 @@ def test_the_same_period_of_last_year_is_the_previous_year_of_the_same_metric(on
     triples = hand_built(ontology, "星河电子2024年营业收入100亿元，上年同期为90亿元。", {"星河电子": "Company"})
     found = {(t.subject.name, t.predicate.id, t.object.raw, t.time.normalised) for t in triples}
     assert found == {("星河电子", "revenue", "100亿元", "2024"), ("星河电子", "revenue", "90亿元", "2023")}
+
+
+def test_a_forecast_or_target_is_no_fact_of_the_period(ontology):
+    triples = hand_built(ontology, "星河电子预计2025年营业收入将达到150亿元，海外销量目标定为40万台。", {"星河电子": "Company"})
+    assert triples == []
+
+
+def test_the_base_of_a_comparison_is_no_growth_figure(ontology):
+    triples = hand_built(ontology, "星河电子全年毛利率为21.5%，较2023年的19.2%有所上升。", {"星河电子": "Company"})
+    assert {(t.predicate.id, t.object.raw) for t in triples} == {("grossMargin", "21.5%")}

@@ -29,6 +29,7 @@ class QuantityFacts(Grounding):
     def __init__(self, ontology):
         super().__init__(ontology)
         self.change_from = ontology.grammar.words("change_from")  # 从/由 A 降至/提升至 B
+        self.forecast_markers = ontology.grammar.words("forecast_marker")  # 预计…, 目标…: no fact yet
         self.change_to = re.compile("|".join(map(re.escape, ontology.grammar.words("change_to"))) or "(?!)")
         # 金融科技及企业服务 is one item of an 、 list: split on as few separators as give the count
         single = [s for s in self.separators if len(s) == 1]
@@ -44,7 +45,7 @@ class QuantityFacts(Grounding):
             done.update(q.start for q in group)
         last: Made | None = None
         for q in quantities:
-            if q.start in done:
+            if q.start in done or self._not_a_fact_of_the_period(view, q):
                 continue
             trigger, predicate = self._governing_trigger(view, q)
             if trigger is not None and trigger.names_no_metric:
@@ -137,6 +138,16 @@ class QuantityFacts(Grounding):
         quantity = replace(quantity, raw=document.text[q.start:q.end])
         return Made(self._triple(document, view, subject, predicate, quantity, q.start, q.end, trigger, how,
                                   self.period_for(view, q.start)), subject, how, trigger)
+
+    def _not_a_fact_of_the_period(self, view: SentenceView, q: QuantityMatch) -> bool:
+        """预计2025年营收…, 目标定为40万辆: a plan or forecast; 较2023年的6.18%: the base of a comparison."""
+        clause_start, _ = view.clause_of(q.start)
+        head = view.between(clause_start, q.start)
+        if any(marker in head for marker in self.forecast_markers):
+            return True
+        times = [t for t in view.times if clause_start <= t.start and t.end <= q.start]
+        lead = head[:times[-1].start - clause_start] if times and times[-1].end >= q.start - 2 else head
+        return lead.rstrip("".join(self.modifier_particles)).endswith(self.comparisons.leads)
 
     def _only_a_time_before(self, view: SentenceView, q: QuantityMatch) -> bool:
         """The figure's clause says nothing before it but a time and function words (上年同期为…)."""
