@@ -177,3 +177,10 @@ def test_a_forecast_or_target_is_no_fact_of_the_period(ontology):
 def test_the_base_of_a_comparison_is_no_growth_figure(ontology):
     triples = hand_built(ontology, "星河电子全年毛利率为21.5%，较2023年的19.2%有所上升。", {"星河电子": "Company"})
     assert {(t.predicate.id, t.object.raw) for t in triples} == {("grossMargin", "21.5%")}
+
+
+@pytest.mark.parametrize("text", ["星河电子旗下子公司蓝鲸动力负责储能业务。", "星河电子的子公司蓝鲸动力负责储能业务。",
+                                  "蓝鲸动力是星河电子的全资子公司。", "星河电子旗下拥有蓝鲸动力。"])
+def test_a_subsidiary_belongs_to_its_parent_whichever_way_it_is_said(ontology, text):
+    triples = hand_built(ontology, text, {"星河电子": "Company", "蓝鲸动力": "Company"})
+    assert [(t.subject.name, t.object.name) for t in triples if t.predicate.id == "partOf"] == [("蓝鲸动力", "星河电子")]
