@@ -61,7 +61,7 @@ class LearnedRelations:
                 known = related.get(key, related.get(reverse) if predicate.symmetric else None)
                 if known is not None:
                     rule = doc.triples[known]
-                    if rule.predicate.id == predicate.id and "+model" not in rule.extractor:
+                    if rule.predicate.id == predicate.id and not rule.extractor.endswith(("+model", "pair-model")):
                         confidence = 1 - (1 - rule.confidence) * (1 - probability)
                         doc.triples[known] = replace(rule, confidence=round(confidence, 4),
                                                      extractor=rule.extractor + "+model")
