@@ -133,3 +133,12 @@ def test_mentions_carry_ontology_classes_and_original_offsets(extractor):
 def test_a_statistical_person_name_needs_evidence_of_a_person(ontology, text, start, end, expected):
     from kg.recognise.mentions import has_person_evidence
     assert has_person_evidence(text, Candidate(start, end, "Person", "ner", 0.6, 1), ontology) is expected
+
+
+@pytest.mark.parametrize("sentence, junk", [
+    ("公司房产3处被查封。", "房产3"),
+    ("涉嫌非法集资2016年被立案。", "集资2016"),
+    ("资本市场反应平淡。", "资本市场"),
+])
+def test_words_glued_to_numbers_and_generic_markets_are_no_names(rules_only, sentence, junk):
+    assert junk not in {t for t, _ in mentions(rules_only, sentence)}

@@ -52,6 +52,8 @@ _FIGURE_AFTER = [*_GRAMMAR.words("counter"),
                  *(w for w in _GRAMMAR.words("big_multiplier") if w not in _GRAMMAR.words("unit_only_multiplier"))]
 _TRAILING_DIGITS = re.compile(r"(?<![A-Za-z0-9.])\d+[A-Za-z0-9]*\+?"
                               rf"(?![\d.%]|{'|'.join(map(re.escape, _FIGURE_AFTER))})")
+_YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
+_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}")
 _ITEM_LABEL = re.compile(rf"^[ \t\u3000]*[{re.escape(BULLET_MARKS)}]?[ \t\u3000]*([^\s:：,，。;；]{{2,12}})[:：]",
                          re.MULTILINE)  # • 茅台酒：营业收入…
 _QUOTED = re.compile(r"[“「]([^“”「」,，。；;！!？?:：\s]{2,14})[”」]")
@@ -108,8 +110,10 @@ class Rules:
             brand = self._brand_before(text, start, ends.get(start), has_letter, any(ch.isdigit() for ch in core))
             if not brand and core in self.ontology.stop_names:
                 continue
-            if not has_letter and not brand:
-                continue
+            if not has_letter and (not brand or len(core) < 2 or _YEAR_LIKE.fullmatch(core)):
+                continue  # 房产3, 集资2016: a digit or a year after a word is no model number
+            if _DATE_LIKE.search(core):
+                continue  # feel2016-08-25: a date glued to a word
             if not brand and (core in self._unit_surfaces or len(core) < 2):
                 continue
             start -= len(brand)
@@ -169,6 +173,7 @@ class Rules:
                 i -= 1
             words = 0
             while (i >= 0 and words < 5 and tokens[i][2] == start and not blocked.overlaps(tokens[i][1], tokens[i][1] + 1)
+                   and not tokens[i][0].isdigit()  # 板猴王1重整玉龙股份: a number ends the name
                    and (self.is_name_word(tokens[i][0]) or (may_join and tokens[i][0] in modifiers)
                         or (may_join and self._verb_inside_name(tokens, i)) or (
                         # 汽车及相关产品业务: a joined name, joiner inside
