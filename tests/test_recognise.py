@@ -142,3 +142,8 @@ def test_a_statistical_person_name_needs_evidence_of_a_person(ontology, text, st
 ])
 def test_words_glued_to_numbers_and_generic_markets_are_no_names(rules_only, sentence, junk):
     assert junk not in {t for t, _ in mentions(rules_only, sentence)}
+
+
+def test_a_word_after_a_title_is_a_person_only_with_a_surname(rules_only):
+    assert ("失联", "Person") not in mentions(rules_only, "公司董事长失联。")
+    assert ("王明远", "Person") in mentions(rules_only, "公司董事长王明远辞职。")

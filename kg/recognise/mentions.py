@@ -136,19 +136,21 @@ def keep(text: str, candidate: Candidate, ontology: Ontology) -> bool:
     return (surface not in ontology.stop_names and surface not in ontology.trigger_words and len(surface.strip()) >= 2
             and bool(_NAME_CHARS.search(surface))
             and not any(join in surface for join in ontology.grammar.words("not_inside_name"))
-            and (candidate.type != "Person" or candidate.source != "ner" or has_person_evidence(text, candidate, ontology)))
+            and (candidate.type != "Person" or candidate.source not in ("ner", "rule:title")
+                 or has_person_evidence(text, candidate, ontology, titled=candidate.source == "rule:title")))
 
 
-def has_person_evidence(text: str, candidate: Candidate, ontology: Ontology) -> bool:
-    """A statistical person name needs more than two characters of text (众安, 分设 are none): a
-    Chinese name starts with a surname, or a title or a speech verb stands next to it; a foreign
-    name is written in Latin letters or joined by ·."""
+def has_person_evidence(text: str, candidate: Candidate, ontology: Ontology, titled: bool = False) -> bool:
+    """A guessed person name needs more than two characters of text (众安, 分设 are none): a Chinese
+    name starts with a surname, or a title or a speech verb stands next to it (for a name found by
+    its title, 董事长失联, only the surname counts); a foreign name is written in Latin letters or
+    joined by ·."""
     name = text[candidate.start:candidate.end]
     if not HAN.match(name):
         return True  # Klaus Martin, 埃隆·马斯克
     grammar = ontology.grammar
     before, after = text[max(0, candidate.start - 6):candidate.start], text[candidate.end:candidate.end + 3]
-    if before.endswith(tuple(ontology.title_words)) or after.startswith(tuple(ontology.title_words)) \
-            or after.startswith(grammar.words("person_cue")):
+    if not titled and (before.endswith(tuple(ontology.title_words)) or after.startswith(tuple(ontology.title_words))
+                       or after.startswith(grammar.words("person_cue"))):
         return True
     return len(name) <= 4 and name.startswith(grammar.words("surname"))
