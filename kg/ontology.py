@@ -70,6 +70,7 @@ class Predicate:
     signed: bool = False  # the amount may be negative (a profit may be a loss)
     change: bool = False  # the figure is a change, not a level (growth rates may fall below zero)
     symmetric: bool = False  # (A, p, B) says (B, p, A): stored once
+    implicit_object: bool = False  # may an unrecognised noun phrase after the trigger be the object?
 
     @property
     def is_quantity(self) -> bool:
@@ -244,5 +245,6 @@ def load_ontology(paths: Iterable[str | Path] = (), replace: bool = False) -> On
                                          tuple(_local(c) for c in g.objects(node, ZHKG.impliedAfter)),
                                          g.value(node, ZHKG.signed) == Literal(True),
                                          g.value(node, ZHKG.change) == Literal(True),
-                                         (node, RDF.type, OWL.SymmetricProperty) in g)
+                                         (node, RDF.type, OWL.SymmetricProperty) in g,
+                                         g.value(node, ZHKG.implicitObject) == Literal(True))
     return onto

@@ -146,9 +146,10 @@ class EntityFacts(Grounding):
         return objects
 
     def _implicit_object(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate) -> Mention | None:
-        """搭载磁吸式可拆卸镜头: the noun phrase after the trigger, for product/technology ranges."""
+        """搭载磁吸式可拆卸镜头: the noun phrase after the trigger, where the ontology allows an object
+        the recogniser did not name (zhkg:implicitObject) and the range is a product, technology or place."""
         kinds = [c for c in ("Product", "Technology", "Location") if c in predicate.range]
-        if not kinds:
+        if not kinds or not predicate.implicit_object:
             return None
         _, clause_end = view.clause_of(trigger.start)
         words = [t for t in view.tokens if t[1] >= trigger.end and t[2] <= clause_end]
