@@ -43,7 +43,7 @@ def _settings(ontology, replace_ontology, dictionaries, no_model, aliases=()):
 def _extractor(settings):
     from .ontology import OntologyError
     from .extractor import Extractor
-    from .recognise.lexicon import DictionaryError
+    from .dictionaries import DictionaryError
     try:
         return Extractor(settings)
     except (OntologyError, DictionaryError) as exc:
