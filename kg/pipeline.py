@@ -24,7 +24,7 @@ from .resolve import EntityResolver
 from .sinks import jsonl
 from .sinks.rdf import DEFAULT_BASE
 from .sources import SourceError
-from .validate import RULES, check_triple
+from .validate import ValidationTally, check_triple
 
 
 EXTRACTED = "extracted"  # a build's resumable extraction: a `kg extract` directory inside it
@@ -47,27 +47,6 @@ class BuildReport:
                 "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
                 "mentions": self.mentions, "triples_extracted": self.triples_extracted,
                 "validation": self.validation, "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
-
-
-@dataclass(slots=True)
-class ValidationTally:
-    """`ValidationResult.summary()` counted one triple at a time, holding no triple."""
-
-    valid: int = 0
-    rejected: int = 0
-    by_rule: Counter = field(default_factory=Counter)
-    by_predicate: dict[str, Counter] = field(default_factory=dict)
-
-    def add(self, triple: Triple, violations: tuple) -> None:
-        outcome = "rejected" if violations else "valid"
-        setattr(self, outcome, getattr(self, outcome) + 1)
-        self.by_rule.update(v.rule for v in violations)
-        self.by_predicate.setdefault(triple.predicate.id, Counter(valid=0, rejected=0))[outcome] += 1
-
-    def summary(self) -> dict:
-        return {"total": self.valid + self.rejected, "valid": self.valid, "rejected": self.rejected,
-                "by_rule": {rule: self.by_rule[rule] for rule in RULES},
-                "by_predicate": {p: dict(c) for p, c in sorted(self.by_predicate.items())}}
 
 
 def build(inputs: Iterable[str | Path], directory: str | Path, settings: Settings = Settings(), *,
