@@ -10,7 +10,6 @@ The pipeline streams through a build directory; here that is a temporary one, re
 from __future__ import annotations
 
 import io
-import json
 import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator, Union
@@ -19,7 +18,7 @@ from . import pipeline
 from .extractor import Settings
 from .model import Document, KnowledgeGraph
 from .ontology import Ontology, load_ontology
-from .sinks.jsonl import read_graph
+from .sinks.jsonl import read_graph, to_line
 from .sources import SourceError, read_documents, title_of
 
 PathLike = Union[str, Path]
@@ -75,9 +74,8 @@ def documents(inputs: Iterable[Input]) -> Iterator[Document | SourceError]:
 
 
 def _as_jsonl(docs: Iterable[Document]) -> io.BytesIO:
-    lines = (json.dumps({"id": d.id, "text": d.text, "source": d.source or d.id, "title": d.title},
-                        ensure_ascii=False) for d in docs)
-    return io.BytesIO("\n".join(lines).encode("utf-8"))
+    return io.BytesIO("".join(to_line({"id": d.id, "text": d.text, "source": d.source or d.id, "title": d.title})
+                              for d in docs).encode("utf-8"))
 
 
 def build(texts_or_paths: Input | Iterable[Input], ontology: PathLike | Iterable[PathLike] | None = None, *,

@@ -10,7 +10,6 @@ it, so a restart cuts off whatever was half-written after the last entry and goe
 from __future__ import annotations
 
 import gzip
-import json
 import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -24,7 +23,7 @@ from typing import Callable, Iterable, Iterator
 
 from .model import Document
 from .extractor import DocumentResult, Extractor, Settings
-from .sinks.jsonl import DOCUMENTS, MENTIONS, TRIPLES, document_record
+from .sinks.jsonl import DOCUMENTS, MENTIONS, TRIPLES, document_record, parse_line, to_line
 from .sources import JSONL_SUFFIXES, SourceError, read_documents
 
 PROGRESS = "progress.jsonl"
@@ -70,8 +69,7 @@ class Execution:
 
 def serialise(result: DocumentResult) -> Lines:
     def dump(records) -> str:
-        return "".join(json.dumps(r.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
-                       for r in records)
+        return "".join(to_line(r.to_dict()) for r in records)
     return Lines(dump(result.triples), dump(result.mentions), len(result.triples), len(result.mentions))
 
 
@@ -169,7 +167,7 @@ class ResultFiles:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.done: set[tuple[str, str]] = set()
         self.offsets = [0] * len(OUTPUT_FILES)
-        header = (json.dumps({"settings": asdict(settings)}, ensure_ascii=False) + "\n").encode("utf-8")
+        header = to_line({"settings": asdict(settings)}).encode("utf-8")
         manifest_length = 0
         if (self.directory / PROGRESS).exists() and not force:
             manifest_length = self._resume(header)
@@ -190,7 +188,7 @@ class ResultFiles:
                 if number == 0 and line != header:
                     raise ResumeError(f"{self.directory} holds a run with other settings; use --force to start over")
                 if number:
-                    record = json.loads(line)
+                    record = parse_line(line)
                     self.done.add((record["id"], record["hash"]))
                     self.offsets = record["offsets"]
                 length += len(line)
@@ -205,13 +203,13 @@ class ResultFiles:
         return (document.id, document.content_hash) in self.done
 
     def write(self, document: Document, lines: Lines) -> None:
-        document_line = json.dumps(document_record(document), ensure_ascii=False, separators=(",", ":")) + "\n"
+        document_line = to_line(document_record(document))
         for index, text in enumerate((lines.triples, lines.mentions, document_line)):
             data = text.encode("utf-8")
             self.files[index].write(data)
             self.offsets[index] += len(data)
         entry = {"id": document.id, "hash": document.content_hash, "offsets": self.offsets}
-        self.uncommitted.append((json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
+        self.uncommitted.append(to_line(entry).encode("utf-8"))
         if monotonic() - self.last_commit >= COMMIT_SECONDS:
             self.commit()
 

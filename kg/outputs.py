@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from time import perf_counter
 
@@ -41,8 +40,7 @@ def write_outputs(graph: KnowledgeGraph, report: dict, directory: str | Path, on
                         "entities": len(graph.entities), "triples": len(graph.triples),
                         "rejected": len(graph.rejected)}
     report["per_predicate"] = _per_predicate(graph)
-    (directory / jsonl.REPORT).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    paths["report"] = str(directory / jsonl.REPORT)
+    paths["report"] = str(jsonl.write_report(directory, report))
     return paths
 
 

@@ -7,17 +7,15 @@ memory does not grow with the number of triples. The CLI calls these; none of th
 
 from __future__ import annotations
 
-import json
 import shutil
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator
 
 from .corpus import Execution, extract_corpus
 from .extractor import Extractor, Settings
-from .model import Document, KnowledgeGraph, Mention, Rejection, Triple
+from .model import Document, KnowledgeGraph, Mention, Rejection
 from .ontology import Ontology, load_ontology
 from .outputs import write_outputs
 from .resolve import EntityResolver
@@ -89,9 +87,8 @@ def resolve_extracted(extracted: Path, directory: Path, ontology: Ontology, alia
     report.seconds["resolve"] = perf_counter() - started
     started = perf_counter()
     tally, used = ValidationTally(), set()
-    with open(directory / jsonl.TRIPLES, "w", encoding="utf-8") as valid, \
-            open(directory / jsonl.REJECTED, "w", encoding="utf-8") as rejected:
-        for triple in _read(extracted / jsonl.TRIPLES, Triple.from_dict):
+    with jsonl.writing(directory / jsonl.TRIPLES) as valid, jsonl.writing(directory / jsonl.REJECTED) as rejected:
+        for triple in jsonl.read_triples(extracted / jsonl.TRIPLES):
             triple = resolver.resolve_triple(triple)
             violations = check_triple(triple, ontology)
             tally.add(triple, violations)
@@ -105,22 +102,16 @@ def resolve_extracted(extracted: Path, directory: Path, ontology: Ontology, alia
     report.entities = jsonl.write_lines(directory / jsonl.ENTITIES,
                       (e.to_dict() for e in resolver.entities() if e.id in used or e.mentions))
     for name in (jsonl.MENTIONS, jsonl.DOCUMENTS):
-        shutil.copyfile(extracted / name, directory / name)
+        with jsonl.replacing(directory / name) as partial:
+            shutil.copyfile(extracted / name, partial)
     report.seconds["validate"] = perf_counter() - started
-
-
-def _read(path: Path, parse: Callable[[dict], object]) -> Iterator:
-    with open(path, encoding="utf-8") as lines:
-        for line in lines:
-            yield parse(json.loads(line))
 
 
 def _documents_with_mentions(extracted: Path) -> Iterator[tuple[Document, list[Mention]]]:
     """documents.jsonl and mentions.jsonl side by side: both were written document by document."""
-    mentions = _read(extracted / jsonl.MENTIONS, Mention.from_dict)
+    mentions = jsonl.read_mentions(extracted / jsonl.MENTIONS)
     waiting = next(mentions, None)
-    for record in _read(extracted / jsonl.DOCUMENTS, dict):
-        document = Document(record["id"], record["text"], record["source"], record["title"])
+    for document in jsonl.read_document_records(extracted / jsonl.DOCUMENTS):
         own = []
         while waiting is not None and waiting.doc == document.id:
             own.append(waiting)
@@ -146,5 +137,5 @@ def write_graph_outputs(directory: str | Path, report: BuildReport, ontology: On
                          "triples": report.validation["valid"], "rejected": report.validation["rejected"]}
     summary["skipped"] = {"outputs": [*rdf_formats, *(["html"] if html else [])],
                           "reason": f"more than {limit} valid triples"}
-    (directory / jsonl.REPORT).write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    jsonl.write_report(directory, summary)
     return None, summary
