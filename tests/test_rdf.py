@@ -13,7 +13,7 @@ from rdflib.compare import isomorphic, to_isomorphic
 
 from kg.model import (Document, Entity, Evidence, KnowledgeGraph, PredicateRef, Quantity,
                       TimeQualifier, Triple)
-from kg.ontology import ZHKG, load_ontology
+from kg.ontology import ZHKG
 from kg.sinks.rdf import (DEFAULT_BASE, FORMATS, SCHEMA, decimal_lexical, iri_segment, read_rdf,
                           statements, to_rdf, union_graph, write_rdf)
 from kg.sinks.rdf_stream import text
@@ -21,11 +21,6 @@ from kg.sinks.rdf_stream import text
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rdf.md"
 HOSTILE = ['比亚迪 汽车', '他说"你好"', "<script>&</script>", "🚗⚡电动", "第一行\n第二行\r\t结尾\\",
            "e\u0301"]  # the last one is decomposed: NFC must not change the literal
-
-
-@pytest.fixture(scope="module")
-def ontology():
-    return load_ontology()
 
 
 def _quantity_triple(subject: Entity, predicate: str, label: str, raw: str, value: str, unit: str,

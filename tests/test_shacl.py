@@ -9,7 +9,7 @@ import pytest
 
 from kg.model import (Document, Entity, Evidence, KnowledgeGraph, PredicateRef, Quantity,
                       TimeQualifier, Triple, Violation)
-from kg.ontology import SHAPES, load_graph, load_ontology
+from kg.ontology import SHAPES, load_graph
 from kg.shacl import shacl_violations, shapes_turtle
 from kg.sinks.rdf import to_rdf
 
@@ -18,11 +18,6 @@ BYD = Entity.named("比亚迪", "Company")
 HUAWEI = Entity.named("华为", "Company")
 WANG = Entity.named("王传福", "Person")
 SHENZHEN = Entity.named("深圳", "Location")
-
-
-@pytest.fixture(scope="module")
-def ontology():
-    return load_ontology()
 
 
 @pytest.fixture(scope="module")
