@@ -130,3 +130,17 @@ def write(graph: KnowledgeGraph, directory: PathLike, ontology: OntologySpec = N
     """The build directory `kg build` writes (JSONL, RDF, page, report); returns {what: path}."""
     from .outputs import write_outputs
     return write_outputs(graph, {}, directory, ontology_of(ontology), **options)
+
+
+def load_build(directory: PathLike, uri: str | None = None, user: str | None = None, password: str | None = None,
+               database: str | None = None, *, graph: KnowledgeGraph | None = None,
+               ontology: Ontology | None = None, **options):
+    """Load a build directory (or its graph, already read) into Neo4j with the ontology the
+    build recorded; returns the LoadSummary. Raises `Neo4jLoadError` (server, credentials) and
+    `GraphModelError` (a class or predicate the model cannot write)."""
+    from .sinks.neo4j import connect, load_graph
+    if graph is None or ontology is None:
+        read, recorded = pipeline.read_build(directory)
+        graph, ontology = graph or read, ontology or recorded
+    with connect(uri, user, password, database) as connection:
+        return load_graph(graph, connection.driver, database=connection.database, ontology=ontology, **options)

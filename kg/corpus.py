@@ -14,14 +14,17 @@ import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 from time import monotonic
 from typing import Callable, Iterable, Iterator
 
+from .dictionaries import file_hash
 from .model import Document
+from .ontology import DEFAULT_ONTOLOGY
+from .resolve import DEFAULT_ALIASES
 from .extractor import DocumentResult, Extractor, Settings
 from .sinks.jsonl import DOCUMENTS, MENTIONS, TRIPLES, document_record, parse_line, to_line
 from .sources import JSONL_SUFFIXES, SourceError, read_documents
@@ -71,6 +74,35 @@ def serialise(result: DocumentResult) -> Lines:
     def dump(records) -> str:
         return "".join(to_line(r.to_dict()) for r in records)
     return Lines(dump(result.triples), dump(result.mentions), len(result.triples), len(result.mentions))
+
+
+def fingerprint(settings: Settings) -> dict:
+    """What decides an extraction's results, by content: the sha256 of every ontology file and
+    dictionary (the built-in ones included), not their paths, so an edited dictionary is never
+    mixed with results made from the old one. Alias tables only matter to resolution, which a
+    build redoes in full every time, so they are left out."""
+    files = {"ontology": ([] if settings.replace_ontology else [DEFAULT_ONTOLOGY]) + list(settings.ontology),
+             "dictionaries": [DEFAULT_ALIASES, *settings.dictionaries]}
+    return {"use_model": settings.use_model, "replace_ontology": settings.replace_ontology,
+            **{kind: [_hash_or_reason(p) for p in paths] for kind, paths in files.items()}}
+
+
+def _hash_or_reason(path) -> str:
+    try:
+        return file_hash(path)
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}"
+
+
+def _difference(old: bytes, new: bytes) -> str:
+    try:
+        before, after = parse_line(old)["settings"], parse_line(new)["settings"]
+        changed = [key for key in after if before.get(key) != after[key]]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        changed = []
+    names = {"ontology": "the ontology files' contents", "dictionaries": "the dictionaries' contents",
+             "use_model": "--no-model", "replace_ontology": "--replace-ontology"}
+    return "changed: " + ", ".join(names.get(k, k) for k in changed) if changed else "written by another version"
 
 
 @lru_cache(maxsize=2)
@@ -167,7 +199,7 @@ class ResultFiles:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.done: set[tuple[str, str]] = set()
         self.offsets = [0] * len(OUTPUT_FILES)
-        header = to_line({"settings": asdict(settings)}).encode("utf-8")
+        header = to_line({"settings": fingerprint(settings)}).encode("utf-8")
         manifest_length = 0
         if (self.directory / PROGRESS).exists() and not force:
             manifest_length = self._resume(header)
@@ -186,7 +218,8 @@ class ResultFiles:
                 if not line.endswith(b"\n"):
                     break  # a line the kill cut short: that document was not done
                 if number == 0 and line != header:
-                    raise ResumeError(f"{self.directory} holds a run with other settings; use --force to start over")
+                    raise ResumeError(f"{self.directory} holds a run with other settings "
+                                      f"({_difference(line, header)}); use --force to start over")
                 if number:
                     record = parse_line(line)
                     self.done.add((record["id"], record["hash"]))

@@ -1,6 +1,9 @@
 """The `kg` command line: each command on real input, checked through the files it writes."""
 
+import hashlib
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -105,3 +108,71 @@ def test_stats_summarises_a_build_in_text_and_json(article, tmp_path):
     assert text.exit_code == 0 and "宁德时代" in text.output
     summary = json.loads(run("stats", tmp_path / "b", "--json").output)
     assert summary["counts"]["triples"] == len(read_graph(tmp_path / "b").triples)
+
+
+ESG_ARTICLE = "宁德时代2024年碳排放量为120万吨，同比下降8%。宁德时代的绿电使用比例达到45%。\n"
+ESG = Path(__file__).resolve().parent.parent / "ontology" / "examples" / "esg.ttl"
+
+
+@pytest.fixture(scope="module")
+def esg_build(tmp_path_factory):
+    """A build made with the ESG extension, whose predicates the plain ontology does not know."""
+    folder = tmp_path_factory.mktemp("esg")
+    (folder / "esg.txt").write_text(ESG_ARTICLE, encoding="utf-8")
+    result = run("build", folder / "esg.txt", "-o", folder / "build", "--ontology", ESG, "-q")
+    assert result.exit_code == 0, result.output
+    return folder / "build"
+
+
+def test_a_build_records_its_ontology_files_with_their_hash_and_keeps_a_copy(esg_build):
+    settings = json.loads((esg_build / "report.json").read_text(encoding="utf-8"))["settings"]
+    [recorded] = settings["ontology"]
+    assert recorded["path"] == str(ESG)
+    assert recorded["sha256"] == hashlib.sha256(ESG.read_bytes()).hexdigest()
+    assert (esg_build / recorded["copy"]).read_bytes() == ESG.read_bytes()
+    assert {t["predicate"]["id"] for t in lines(esg_build / "triples.jsonl")} >= {"carbonEmissions"}
+
+
+def test_a_build_made_with_an_extension_validates_draws_and_exports_with_it(esg_build, tmp_path):
+    checked = run("validate", esg_build, "--strict")
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.output)["by_rule"]["unknown-predicate"] == 0
+    assert run("viz", esg_build, "-o", tmp_path / "page.html").exit_code == 0
+    assert "碳排放" in (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert run("export", esg_build, "-f", "nt", "-o", tmp_path / "g.nt").exit_code == 0
+    assert "carbonEmissions" in (tmp_path / "g.nt").read_text(encoding="utf-8")
+
+
+def test_a_build_whose_recorded_ontology_was_tampered_with_is_refused(esg_build, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(esg_build, copy)
+    with open(copy / "settings" / "ontology" / "1-esg.ttl", "a", encoding="utf-8") as ttl:
+        ttl.write("\n# edited\n")
+    result = run("viz", copy, "-o", tmp_path / "p.html")
+    assert result.exit_code == 2 and "changed since the build" in result.output
+
+
+@pytest.mark.neo4j
+def test_a_build_made_with_an_extension_loads_into_neo4j(esg_build, neo4j_server):
+    result = run("load", esg_build, "--uri", neo4j_server.uri, "--user", neo4j_server.user,
+                 "--password", neo4j_server.password)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+
+
+def test_resume_compares_the_dictionary_contents_not_its_path(tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("星河动力科技发射了火箭。\n", encoding="utf-8")
+    names = tmp_path / "names.tsv"
+    names.write_text("星河动力科技\tCompany\t星河动力\n", encoding="utf-8")
+    out = tmp_path / "b"
+    assert run("build", article, "-o", out, "--dict", names, "--no-model", "-q").exit_code == 0
+    moved = tmp_path / "elsewhere.tsv"
+    moved.write_bytes(names.read_bytes())
+    again = run("build", article, "-o", out, "--dict", moved, "--no-model", "-q")
+    assert again.exit_code == 0, again.output  # same contents at another path: resumed
+    assert json.loads((out / "report.json").read_text(encoding="utf-8"))["resumed"] == 1
+    names.write_text("星河动力科技\tCompany\t星河动力|Galactic Energy\n", encoding="utf-8")
+    edited = run("build", article, "-o", out, "--dict", names, "--no-model", "-q")
+    assert edited.exit_code == 2 and "dictionaries' contents" in edited.output
+    assert run("build", article, "-o", out, "--dict", names, "--no-model", "-q", "--force").exit_code == 0
