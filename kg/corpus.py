@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import threading
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
-from time import monotonic
+from time import monotonic, sleep
 from typing import Callable, Iterable, Iterator
 
 from .dictionaries import file_hash
@@ -34,6 +35,7 @@ OUTPUT_FILES = (TRIPLES, MENTIONS, DOCUMENTS)
 TASKS_PER_WORKER = 4  # in flight per worker: enough to hide hand-over, little held in memory
 COMMIT_SECONDS = 1.0  # fsync at most this often; a kill loses at most this much work
 LOCAL = "local"
+PARENT_POLL_SECONDS = 0.5  # how soon a worker notices its parent was killed
 
 
 class ResumeError(ValueError):
@@ -111,6 +113,23 @@ def worker_extractor(settings: Settings) -> Extractor:
     return Extractor(settings)
 
 
+def start_worker(settings: Settings, parent: int) -> None:
+    """A worker process's first act: watch its parent, then load the models once."""
+    end_with_parent(parent)
+    worker_extractor(settings)
+
+
+def end_with_parent(parent: int, every: float = PARENT_POLL_SECONDS) -> None:
+    """End this process when process `parent` is gone: a SIGKILLed `kg build` has no chance to
+    stop its workers, and they must not go on computing for nobody."""
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            sleep(every)
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
 def extract_in_worker(settings: Settings, document: Document) -> Lines:
     return serialise(worker_extractor(settings)(document))
 
@@ -143,7 +162,7 @@ def _submitter(settings: Settings, execution: Execution,
             yield (lambda doc: client.submit(extract_in_worker, settings, doc, pure=False)), workers * TASKS_PER_WORKER
     elif execution.workers > 1:
         with ProcessPoolExecutor(execution.workers, mp_context=get_context("spawn"),
-                                 initializer=worker_extractor, initargs=(settings,)) as pool:
+                                 initializer=start_worker, initargs=(settings, os.getpid())) as pool:
             yield (lambda doc: pool.submit(extract_in_worker, settings, doc)), execution.workers * TASKS_PER_WORKER
     else:
         here = extractor or worker_extractor(settings)
