@@ -71,13 +71,15 @@ class _Progress:
         self.bar = tqdm(total=total, unit="doc", file=sys.stderr, disable=quiet or None, leave=False,
                         dynamic_ncols=True)
         self.failed, self.documents, self.resumed, self.triples, self.mentions, self.chars = [], 0, 0, 0, 0, 0
+        self.notes: list[str] = []
         self.started = perf_counter()
 
     def __call__(self, outcome) -> None:
         if outcome.error is not None:
             self.failed.append(outcome.error)
-        else:
+        elif not outcome.dropped:
             self.documents += 1
+        self.notes.extend(outcome.notes)
         self.resumed += outcome.skipped
         self.triples += outcome.triples
         self.mentions += outcome.mentions
@@ -96,13 +98,31 @@ def _shown(text) -> str:
     return "".join(ch if ch.isprintable() or ch in "\n\t" else ascii(ch)[1:-1] for ch in text)
 
 
-def _fail_if_partial(failed, what: str = "input(s) failed") -> None:
-    """Each failure listed once on stderr (file, line or record, and reason), then exit 1."""
+def _fail_if_partial(failed, what: str = "input(s) failed", problems=(), notes=()) -> None:
+    """Each failure listed once on stderr (file, line or record, and reason), then exit 1.
+
+    `problems` are what was lost inside a document (an unreadable figure, bytes that were not
+    text: exit 1 too); `notes` what reading did that loses nothing (an input whose id was
+    taken, kept apart under a new one): said, exit 0."""
+    if notes:
+        click.echo(f"{len(notes)} note(s):", err=True)
+        for line in notes:
+            click.echo(f"  {_shown(line)}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} part(s) of documents could not be read (the rest of each document was):",
+                   err=True)
+        for p in problems:
+            click.echo(f"  {_shown(p if isinstance(p, str) else _problem_text(p))}", err=True)
     if failed:
         click.echo(f"{len(failed)} {what}:", err=True)
         for f in failed:
             click.echo(f"  {_shown(f)}", err=True)
+    if failed or problems:
         sys.exit(EXIT_PARTIAL)
+
+
+def _problem_text(p: dict) -> str:
+    return f"{p['doc']}:{p['start']}-{p['end']} {p.get('text', '')!r}: {p['reason']}"
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:
@@ -181,7 +201,7 @@ def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, 
       kg extract corpus/ -o out/ --scheduler tcp://10.0.0.5:8786
     """
     from .corpus import extract_corpus
-    from .sinks.jsonl import TRIPLES
+    from .sinks.jsonl import PROBLEMS, TRIPLES, read_problems
     settings = _settings(ontology, replace_ontology, dictionaries, no_model)
     extractor = _extractor(settings)
     progress = _Progress(quiet, inputs)
@@ -196,7 +216,7 @@ def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, 
         click.echo(f"{progress.documents} document(s) ({progress.resumed} done before): {progress.triples} triples, "
                    f"{progress.mentions} mentions, {progress.chars / seconds:,.0f} chars/s → "
                    f"{_shown(Path(output) / TRIPLES)}", err=True)
-    _fail_if_partial(progress.failed)
+    _fail_if_partial(progress.failed, problems=list(read_problems(Path(output) / PROBLEMS)), notes=progress.notes)
 
 
 @main.command()
@@ -265,7 +285,7 @@ def build(inputs, output, ontology, replace_ontology, dictionaries, no_model, qu
             click.echo(f"Skipped {', '.join(summary['skipped']['outputs'])}: {summary['skipped']['reason']}", err=True)
         files = sorted(p.name for p in Path(output).iterdir() if p.is_file())
         click.echo(f"Results in {_shown(output)}/: {', '.join(files)}", err=True)
-    _fail_if_partial(built.report.failed)
+    _fail_if_partial(built.report.failed, problems=built.report.problems, notes=built.report.notes)
     if strict and summary["counts"]["rejected"]:
         sys.exit(EXIT_PARTIAL)
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import gzip
 import os
+import stat
 import threading
+import zlib
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
@@ -27,11 +29,11 @@ from .model import Document
 from .ontology import DEFAULT_ONTOLOGY
 from .resolve import DEFAULT_ALIASES
 from .extractor import DocumentResult, Extractor, Settings
-from .sinks.jsonl import DOCUMENTS, MENTIONS, TRIPLES, document_record, parse_line, to_line
-from .sources import JSONL_SUFFIXES, SourceError, read_documents
+from .sinks.jsonl import DOCUMENTS, MENTIONS, PROBLEMS, TRIPLES, document_record, parse_line, to_line
+from .sources import JSONL_SUFFIXES, ReadNote, SourceError, files_under, read_documents
 
 PROGRESS = "progress.jsonl"
-OUTPUT_FILES = (TRIPLES, MENTIONS, DOCUMENTS)
+OUTPUT_FILES = (TRIPLES, MENTIONS, DOCUMENTS, PROBLEMS)
 TASKS_PER_WORKER = 4  # in flight per worker: enough to hide hand-over, little held in memory
 COMMIT_SECONDS = 1.0  # fsync at most this often; a kill loses at most this much work
 LOCAL = "local"
@@ -50,6 +52,7 @@ class Lines:
     mentions: str
     triple_count: int
     mention_count: int
+    problems: str = ""  # what extraction lost (an unreadable figure), one JSON object a line
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,8 @@ class Outcome:
     mentions: int = 0
     skipped: bool = False  # done by an earlier run of the same output directory
     error: SourceError | None = None
+    notes: tuple[str, ...] = ()  # what reading did that is no failure: an id taken, so a new one
+    dropped: bool = False  # not a document after all: the same input given twice
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +80,8 @@ class Execution:
 def serialise(result: DocumentResult) -> Lines:
     def dump(records) -> str:
         return "".join(to_line(r.to_dict()) for r in records)
-    return Lines(dump(result.triples), dump(result.mentions), len(result.triples), len(result.mentions))
+    return Lines(dump(result.triples), dump(result.mentions), len(result.triples), len(result.mentions),
+                 "".join(to_line(p) for p in result.problems))
 
 
 def fingerprint(settings: Settings) -> dict:
@@ -135,21 +141,27 @@ def extract_in_worker(settings: Settings, document: Document) -> Lines:
 
 
 def count_documents(inputs: Iterable[str | Path]) -> int | None:
-    """How many documents the inputs hold, for an ETA; None when that needs reading stdin."""
+    """How many documents the inputs hold, for an ETA; None when that needs reading stdin.
+    Never fails: what cannot be counted counts as one (reading it will say what is wrong)."""
     total = 0
     for spec in inputs:
         if str(spec) == "-":
             return None
         path = Path(spec)
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            total += _count_lines(file) if file.name.removesuffix(".gz").endswith(tuple(JSONL_SUFFIXES)) else 1
+        for file in (files_under(path) if path.is_dir() else [path]):
+            jsonl = isinstance(file, Path) and file.name.removesuffix(".gz").endswith(tuple(JSONL_SUFFIXES))
+            total += _count_lines(file) if jsonl else 1
     return total
 
 
 def _count_lines(path: Path) -> int:
-    with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as data:
-        return sum(1 for line in data if line.strip())
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return 1
+        with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as data:
+            return sum(1 for line in data if line.strip())
+    except (OSError, EOFError, zlib.error):
+        return 1
 
 
 @contextmanager
@@ -256,7 +268,7 @@ class ResultFiles:
 
     def write(self, document: Document, lines: Lines) -> None:
         document_line = to_line(document_record(document))
-        for index, text in enumerate((lines.triples, lines.mentions, document_line)):
+        for index, text in enumerate((lines.triples, lines.mentions, document_line, lines.problems)):
             data = text.encode("utf-8")
             self.files[index].write(data)
             self.offsets[index] += len(data)
@@ -297,12 +309,21 @@ def extract_corpus(inputs: Iterable[str | Path], directory: str | Path, settings
     try:
         todo: deque[Outcome] = deque()
 
+        notes: dict[str, list[ReadNote]] = {}
+
+        def note(document: Document, what: ReadNote) -> None:
+            if what.dropped:
+                todo.append(Outcome(document.source or document.id, dropped=True, notes=_said(document, [what])))
+            else:
+                notes.setdefault(document.id, []).append(what)
+
         def unfinished() -> Iterator[Document]:
-            for item in read_documents(inputs, stdin=stdin):
+            for item in read_documents(inputs, stdin=stdin, on_note=note):
                 if isinstance(item, SourceError):
                     todo.append(Outcome(item.source, error=item))
                 elif files.is_done(item):
-                    todo.append(Outcome(item.source or item.id, len(item.text), skipped=True))
+                    todo.append(Outcome(item.source or item.id, len(item.text), skipped=True,
+                                        notes=_said(item, notes.pop(item.id, ()))))
                 else:
                     yield item
 
@@ -312,13 +333,24 @@ def extract_corpus(inputs: Iterable[str | Path], directory: str | Path, settings
                 source = document.source or document.id
                 if isinstance(lines, Exception):
                     reason = f"extraction failed: {type(lines).__name__}: {lines}"
-                    yield Outcome(source, len(document.text), error=SourceError(source, reason))
+                    yield Outcome(source, len(document.text), error=SourceError(source, reason),
+                                  notes=_said(document, notes.pop(document.id, ())))
                     continue
-                files.write(document, lines)
-                yield Outcome(source, len(document.text), lines.triple_count, lines.mention_count)
+                said = notes.pop(document.id, ())
+                lost = "".join(to_line({"doc": document.id, "start": n.start, "end": n.end,
+                                        "text": document.text[n.start:n.end], "reason": n.message})
+                               for n in said if n.lost)
+                files.write(document, replace(lines, problems=lost + lines.problems))
+                yield Outcome(source, len(document.text), lines.triple_count, lines.mention_count,
+                              notes=_said(document, said))
             yield from _drain(todo)
     finally:
         files.close()
+
+
+def _said(document: Document, notes) -> tuple[str, ...]:
+    """Notes for the user; what was lost is written to problems.jsonl and listed from there."""
+    return tuple(f"{document.source or document.id}: {n.message}" for n in notes if not n.lost)
 
 
 def _drain(outcomes: deque[Outcome]) -> Iterator[Outcome]:

@@ -7,7 +7,8 @@ and writes what it made.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter
 from typing import Iterable, Iterator, Sequence
@@ -28,6 +29,11 @@ from .text import Coverage, normalise, split_sentences
 from .times import TimeMatch, find_times
 
 
+_DIGITS = re.compile(r"\d[\d,.，]*")  # a run of digits: where an unreadable figure can be
+_FIGURE_CONTEXT = 12  # characters either side that the quantity reader needs to read a figure
+_BLANK = " "
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """What a user can change about a run; everything else comes from the ontology."""
@@ -45,6 +51,7 @@ class DocumentResult:
     mentions: list[Mention]
     triples: list[Triple]
     seconds: float = 0.0
+    problems: list[dict] = field(default_factory=list)  # what was lost, e.g. an unreadable figure
 
 
 class Extractor:
@@ -71,14 +78,41 @@ class Extractor:
         times = self.find_times(norm.text, sentences)
         time_spans = [(t.start, t.end) for t in times]
         in_time = Coverage(len(norm.text), time_spans)
-        quantities = [q for q in find_quantities(norm.text, self.ontology) if not in_time.overlaps(q.start, q.end)]
+        found, problems = self._quantities(document, norm.text)
+        quantities = [q for q in found if not in_time.overlaps(q.start, q.end)]
         tokens: list[Token] = [tuple(t) for t in rjieba.tokenize(norm.text, hmm=True)]
         blocked = [(q.start, q.end) for q in quantities] + time_spans
         candidates = self.recognise(norm.text, tokens, blocked)
         triples = self.relater.relate(document, norm.text, sentences, candidates, quantities, times, tokens)
         mentions = [Mention(document.id, document.text[c.start:c.end], c.type, c.start, c.end,
                             norm.text[c.start:c.end], c.source, c.score) for c in candidates]
-        return DocumentResult(document, mentions, triples, perf_counter() - started)
+        return DocumentResult(document, mentions, triples, perf_counter() - started, problems)
+
+    def _quantities(self, document: Document, text: str) -> tuple[list, list[dict]]:
+        """The figures of `text`; one the quantity reader cannot compute (99999…9亿元 overflows
+        the decimal context) costs that figure only, reported as a problem, never the document.
+        The figure is blanked out (same length, so offsets hold) and the text read again."""
+        try:
+            return find_quantities(text, self.ontology), []
+        except ArithmeticError:
+            pass
+        masked, problems = text, []
+        for run in _DIGITS.finditer(text):
+            window = slice(max(0, run.start() - _FIGURE_CONTEXT), run.end() + _FIGURE_CONTEXT)
+            try:
+                find_quantities(text[window], self.ontology)
+            except ArithmeticError as exc:
+                masked = masked[:run.start()] + _BLANK * (run.end() - run.start()) + masked[run.end():]
+                problems.append(self._problem(document, run.start(), run.end(), exc))
+        try:
+            return find_quantities(masked, self.ontology), problems
+        except ArithmeticError as exc:  # a figure no digit run explains (written in Chinese numerals)
+            return [], [self._problem(document, 0, len(text), exc, "figures of this document")]
+
+    @staticmethod
+    def _problem(document: Document, start: int, end: int, exc: Exception, what: str = "figure") -> dict:
+        return {"doc": document.id, "start": start, "end": end, "text": document.text[start:end][:80],
+                "reason": f"unreadable {what}: {type(exc).__name__} (too large or too precise to compute)"}
 
     def find_times(self, text: str, sentences) -> list[TimeMatch]:
         """Times sentence by sentence, each read against the latest year the article has named so

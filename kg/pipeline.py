@@ -37,6 +37,8 @@ class BuildReport:
     documents: int = 0
     resumed: int = 0  # documents an earlier run of the same build had finished
     failed: list[SourceError] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)  # what extraction lost (problems.jsonl)
+    notes: list[str] = field(default_factory=list)  # what reading did that is no failure (an id taken)
     mentions: int = 0
     entities: int = 0
     triples_extracted: int = 0
@@ -47,6 +49,7 @@ class BuildReport:
     def to_dict(self) -> dict:
         return {"settings": self.settings, "documents": self.documents, "resumed": self.resumed,
                 "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
+                "problems": self.problems, "notes": self.notes,
                 "mentions": self.mentions, "triples_extracted": self.triples_extracted,
                 "validation": self.validation, "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
 
@@ -69,6 +72,7 @@ def build(inputs: Iterable[str | Path], directory: str | Path, settings: Setting
             on_document(outcome)
         if outcome.error is not None:
             report.failed.append(outcome.error)
+        report.notes.extend(outcome.notes)
         report.resumed += outcome.skipped
     report.seconds["extract"] = perf_counter() - started
     ontology = extractor.ontology if extractor else load_ontology(settings.ontology, settings.replace_ontology)
@@ -105,7 +109,8 @@ def resolve_extracted(extracted: Path, directory: Path, ontology: Ontology, alia
     report.validation = tally.summary()
     report.entities = jsonl.write_lines(directory / jsonl.ENTITIES,
                       (e.to_dict() for e in resolver.entities() if e.id in used or e.mentions))
-    for name in (jsonl.MENTIONS, jsonl.DOCUMENTS):
+    report.problems = list(jsonl.read_problems(extracted / jsonl.PROBLEMS))
+    for name in (jsonl.MENTIONS, jsonl.DOCUMENTS, jsonl.PROBLEMS):
         with jsonl.replacing(directory / name) as partial:
             shutil.copyfile(extracted / name, partial)
     report.seconds["validate"] = perf_counter() - started

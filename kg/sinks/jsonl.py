@@ -1,7 +1,8 @@
 """JSON Lines: the one module that writes and reads the build directory's files.
 
 A build directory holds triples.jsonl, mentions.jsonl, entities.jsonl, rejected.jsonl,
-documents.jsonl and report.json. `read_graph` turns it back into a KnowledgeGraph, so each
+documents.jsonl, problems.jsonl (what extraction lost, e.g. a figure too large to compute)
+and report.json. `read_graph` turns it back into a KnowledgeGraph, so each
 later command works from files without re-running extraction. Every other module (corpus,
 pipeline, api) writes and reads these lines through the functions here.
 
@@ -28,6 +29,7 @@ MENTIONS = "mentions.jsonl"
 ENTITIES = "entities.jsonl"
 REJECTED = "rejected.jsonl"
 DOCUMENTS = "documents.jsonl"
+PROBLEMS = "problems.jsonl"  # what extraction lost: {doc, start, end, text, reason} per line
 REPORT = "report.json"
 PARTIAL_SUFFIX = ".partial"
 
@@ -233,6 +235,16 @@ def read_document_records(path: str | Path, errors: list[LineError] | None = Non
 
 def read_rejections(path: str | Path, errors: list[LineError] | None = None) -> Iterator[Rejection]:
     return read_objects(path, _rejection, "a rejected triple", errors)
+
+
+def read_problems(path: str | Path, errors: list[LineError] | None = None) -> Iterator[dict]:
+    return read_objects(path, _problem, "a problem", errors)
+
+
+def _problem(record: dict) -> dict:
+    if not {"doc", "start", "end", "reason"} <= set(record):
+        raise KeyError(sorted({"doc", "start", "end", "reason"} - set(record))[0])
+    return record
 
 
 def read_report(directory: str | Path) -> dict[str, Any]:
