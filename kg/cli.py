@@ -136,9 +136,10 @@ def _usage_errors() -> tuple[type[Exception], ...]:
 
 def _failures() -> tuple[type[Exception], ...]:
     """Library exceptions with a message meant for the user: exit 1, no traceback."""
+    from .corpus import DirectoryInUse
     from .sinks.neo4j import Neo4jLoadError
     from .sinks.neo4j_graph import GraphModelError
-    return Neo4jLoadError, GraphModelError, OSError
+    return DirectoryInUse, Neo4jLoadError, GraphModelError, OSError
 
 
 class _Commands(click.Group):
@@ -283,7 +284,7 @@ def build(inputs, output, ontology, replace_ontology, dictionaries, no_model, qu
                                                               if rules else ""), err=True)
         if "skipped" in summary:
             click.echo(f"Skipped {', '.join(summary['skipped']['outputs'])}: {summary['skipped']['reason']}", err=True)
-        files = sorted(p.name for p in Path(output).iterdir() if p.is_file())
+        files = sorted(p.name for p in Path(output).iterdir() if p.is_file() and not p.name.startswith("."))
         click.echo(f"Results in {_shown(output)}/: {', '.join(files)}", err=True)
     _fail_if_partial(built.report.failed, problems=built.report.problems, notes=built.report.notes)
     if strict and summary["counts"]["rejected"]:

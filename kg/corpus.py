@@ -44,6 +44,37 @@ class ResumeError(ValueError):
     """The output directory holds a run with other settings; resuming it would mix results."""
 
 
+class DirectoryInUse(RuntimeError):
+    """Another run is writing into this output directory right now."""
+
+
+LOCK = ".lock"
+
+
+@contextmanager
+def directory_lock(directory: str | Path) -> Iterator[None]:
+    """Hold DIRECTORY/.lock for the length of a run: a second run into the same directory is
+    refused instead of interleaving its lines with ours. The lock dies with its process."""
+    import fcntl
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / LOCK, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            raise DirectoryInUse(f"{directory} is in use by another run ({lock.read().strip() or 'unknown pid'}); "
+                                 "wait for it to end or write elsewhere") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"pid {os.getpid()}\n")
+        lock.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @dataclass(frozen=True, slots=True)
 class Lines:
     """One document's results as JSON Lines, serialised in the worker that computed them."""
@@ -305,6 +336,11 @@ def extract_corpus(inputs: Iterable[str | Path], directory: str | Path, settings
     Yields one Outcome per input as its results are written (read and extraction errors
     included); `extractor` is used only when extracting in this process.
     """
+    with directory_lock(directory):
+        yield from _extract_corpus(inputs, directory, settings, execution, force, stdin, extractor)
+
+
+def _extract_corpus(inputs, directory, settings, execution, force, stdin, extractor) -> Iterator[Outcome]:
     files = ResultFiles(directory, settings, force)
     try:
         todo: deque[Outcome] = deque()

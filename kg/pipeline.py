@@ -13,7 +13,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Callable, Iterable, Iterator
 
-from .corpus import Execution, extract_corpus
+from .corpus import Execution, directory_lock, extract_corpus
 from .dictionaries import file_hash, read_table
 from .extractor import Extractor, Settings
 from .model import Document, KnowledgeGraph, Mention, Rejection
@@ -63,7 +63,12 @@ def build(inputs: Iterable[str | Path], directory: str | Path, settings: Setting
     Writes triples.jsonl, rejected.jsonl, entities.jsonl, mentions.jsonl and documents.jsonl;
     `on_document` hears each input's `corpus.Outcome` as it is done.
     """
-    directory = Path(directory)
+    with directory_lock(directory):
+        return _build(inputs, Path(directory), settings, execution, force, stdin, extractor, on_document)
+
+
+def _build(inputs, directory: Path, settings: Settings, execution, force, stdin, extractor,
+           on_document) -> BuildReport:
     report = BuildReport(settings=record_settings(directory, settings))
     started = perf_counter()
     for outcome in extract_corpus(inputs, directory / EXTRACTED, settings, execution=execution or Execution(),
@@ -236,10 +241,10 @@ def build_directory(inputs: Iterable[str | Path], directory: str | Path, setting
     for table in settings.aliases:
         read_table(table)  # a broken alias table is a usage error now, not after the extraction
     extractor = extractor or Extractor(settings)
-    report = build(inputs, directory, settings, execution=execution, force=force, stdin=stdin,
-                   extractor=extractor, on_document=on_document)
-    graph, summary = write_graph_outputs(directory, report, extractor.ontology, rdf_formats=rdf_formats,
-                                         base=base, html=html, limit=limit)
+    with directory_lock(directory):
+        report = _build(inputs, Path(directory), settings, execution, force, stdin, extractor, on_document)
+        graph, summary = write_graph_outputs(directory, report, extractor.ontology, rdf_formats=rdf_formats,
+                                             base=base, html=html, limit=limit)
     return BuiltDirectory(report, summary, graph, extractor.ontology)
 
 

@@ -165,8 +165,8 @@ def read_documents(inputs: Iterable[str | Path], stdin: BinaryIO | None = None,
             item = _unique(item, taken, note)
             if replaced:
                 first = item.text.find("\ufffd")
-                note(item, ReadNote(f"{replaced} byte(s) that are not UTF-8 replaced by U+FFFD", True,
-                                    max(first, 0), max(first, 0) + 1))
+                note(item, ReadNote(f"{replaced} byte(s) that are not UTF-8 replaced by U+FFFD", lost=True,
+                                    start=max(first, 0), end=max(first, 0) + 1))
         yield item
 
 
@@ -231,9 +231,11 @@ def files_under(root: Path) -> Iterator[Path | SourceError]:
                 continue
             if stat.S_ISDIR(mode):
                 real = path.resolve()
+                if any(folder_read.is_relative_to(real) for folder_read in seen):
+                    yield SourceError(shown_path(path), "symbolic link loop (to a folder that holds this one)")
+                    continue
                 if real in seen:
-                    yield SourceError(shown_path(path), "link to a folder already read (a loop or a second "
-                                                        "way in); not read again")
+                    yield SourceError(shown_path(path), "link to a folder already read; not read again")
                     continue
                 seen.add(real)
                 yield from walk(path)

@@ -1,9 +1,14 @@
 """The `kg` command line: each command on real input, checked through the files it writes."""
 
+import gzip
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -176,3 +181,196 @@ def test_resume_compares_the_dictionary_contents_not_its_path(tmp_path):
     edited = run("build", article, "-o", out, "--dict", names, "--no-model", "-q")
     assert edited.exit_code == 2 and "dictionaries' contents" in edited.output
     assert run("build", article, "-o", out, "--dict", names, "--no-model", "-q", "--force").exit_code == 0
+
+
+# ---------------------------------------------------------------- as a user runs it: nothing lost, nothing silent
+
+def kg(*args, timeout=180, stdin=None):
+    """`kg ARGS` in its own process, as a shell runs it: exit status, stdout and stderr (text)."""
+    done = subprocess.run([sys.executable, "-c", "from kg.cli import main; main()", *map(str, args)],
+                          capture_output=True, timeout=timeout, input=stdin)
+    return SimpleNamespace(code=done.returncode, out=done.stdout.decode("utf-8", "replace"),
+                           err=done.stderr.decode("utf-8", "replace"), raw_err=done.stderr)
+
+
+def no_traceback(result):
+    return "Traceback" not in result.err and "Aborted!" not in result.err
+
+
+def test_two_inputs_with_one_file_name_in_two_folders_get_two_ids(tmp_path):
+    for folder, text in (("2023", "宁德时代2023年营收4009亿元。\n"), ("2024", "宁德时代2024年营收3620亿元。\n")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text(text, encoding="utf-8")
+    records = tmp_path / "news.jsonl"
+    records.write_text('{"id": "n1", "text": "比亚迪发布了海豹汽车。"}\n{"id": "n1", "text": "腾讯发布了混元大模型。"}\n',
+                       encoding="utf-8")
+    result = kg("build", tmp_path / "2023" / "report.txt", tmp_path / "2024" / "report.txt", records,
+                "-o", tmp_path / "out", "--no-model", "--no-html", "-q")
+    assert result.code == 0, result.err
+    documents = {d["id"]: d["text"] for d in lines(tmp_path / "out" / "documents.jsonl")}
+    assert set(documents) == {"report", "report~2", "n1", "n1~2"}
+    assert "3620亿元" in documents["report~2"] and "腾讯" in documents["n1~2"]
+    assert "'report' was taken" in result.err and "'n1' was taken" in result.err
+    assert {t["evidence"]["doc"] for t in lines(tmp_path / "out" / "triples.jsonl")} >= {"report", "report~2"}
+
+
+def test_an_unreadable_figure_costs_that_figure_not_the_document(tmp_path):
+    article = tmp_path / "big.txt"
+    article.write_text("宁德时代2024年营收99999999999999999999999999亿元，净利润507亿元，同比增长15%。\n",
+                       encoding="utf-8")
+    result = kg("build", article, "-o", tmp_path / "out", "--no-html", "-q")
+    assert result.code == 1 and no_traceback(result)
+    assert "big:11-37 '99999999999999999999999999': unreadable figure" in result.err
+    assert {t["predicate"]["id"] for t in lines(tmp_path / "out" / "triples.jsonl")} >= {"netProfit", "growthRate"}
+    [problem] = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))["problems"]
+    assert (problem["doc"], problem["start"], problem["end"]) == ("big", 11, 37)
+    assert lines(tmp_path / "out" / "problems.jsonl") == [problem]
+
+
+@pytest.fixture()
+def broken_inputs(tmp_path):
+    """A truncated .jsonl.gz, a .gz that is no gzip, a file that cannot be read, and a good one."""
+    good = tmp_path / "good.txt"
+    good.write_text(ARTICLE, encoding="utf-8")
+    whole = gzip.compress(json.dumps({"id": "z", "text": ARTICLE}, ensure_ascii=False).encode("utf-8"))
+    (tmp_path / "cut.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "plain.jsonl.gz").write_text('{"id": "p", "text": "比亚迪发布新车。"}\n', encoding="utf-8")
+    unreadable = tmp_path / "locked.txt"
+    unreadable.write_text(ARTICLE, encoding="utf-8")
+    unreadable.chmod(0)
+    if os.access(unreadable, os.R_OK):  # root reads anything; this file fails for everyone
+        unreadable = Path("/proc/self/mem")
+    return [tmp_path / "cut.jsonl.gz", tmp_path / "plain.jsonl.gz", unreadable, good]
+
+
+def test_with_the_progress_bar_broken_inputs_are_named_exactly_as_with_q(broken_inputs, tmp_path):
+    quiet = kg("build", *broken_inputs, "-o", tmp_path / "quiet", "--no-model", "--no-html", "-q")
+    shown = kg("build", *broken_inputs, "-o", tmp_path / "shown", "--no-model", "--no-html")
+    for result in (quiet, shown):
+        assert result.code == 1 and no_traceback(result), result.err
+        assert "3 input(s) failed" in result.err
+    failures = [line for line in quiet.err.splitlines() if line.startswith("  ")]
+    assert [line for line in shown.err.splitlines() if line.startswith("  ")] == failures
+    assert "cut.jsonl.gz: cannot read: truncated or damaged gzip" in quiet.err
+    assert "plain.jsonl.gz: cannot read: Not a gzipped file" in quiet.err
+    assert f"{broken_inputs[2]}: cannot read:" in quiet.err
+    assert lines(tmp_path / "shown" / "triples.jsonl") == lines(tmp_path / "quiet" / "triples.jsonl") != []
+
+
+def test_fifos_devices_link_loops_and_dangling_links_are_reported_not_hung_on(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    os.mkfifo(folder / "pipe.txt")
+    (folder / "up").symlink_to("..")  # a loop back to where the walk started
+    (folder / "self.txt").symlink_to("self.txt")
+    (folder / "gone.txt").symlink_to("nowhere.txt")
+    os.mkfifo(tmp_path / "named-pipe")
+    result = kg("extract", folder, tmp_path / "named-pipe", "/dev/zero", "-o", tmp_path / "out", "--no-model",
+                timeout=120)
+    assert result.code == 1 and no_traceback(result), result.err
+    assert "6 input(s) failed" in result.err
+    for reason in ("pipe.txt: not a regular file (a FIFO)", "up: symbolic link loop",
+                   "self.txt: symbolic link loop", "gone.txt: dangling symbolic link",
+                   "named-pipe: not a regular file (a FIFO)", "/dev/zero: not a regular file (a device)"):
+        assert reason in result.err
+    assert {d["id"] for d in lines(tmp_path / "out" / "documents.jsonl")} == {"a"}
+
+
+def test_an_unreadable_subfolder_is_reported(tmp_path, monkeypatch):
+    folder = tmp_path / "in"
+    (folder / "private").mkdir(parents=True)
+    (folder / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (folder / "private" / "b.txt").write_text(ARTICLE, encoding="utf-8")
+    listdir = os.listdir
+
+    def denied(path):  # chmod 000 does not stop root, who runs some test machines
+        if Path(path) == folder / "private":
+            raise PermissionError(13, "Permission denied", str(path))
+        return listdir(path)
+    monkeypatch.setattr(os, "listdir", denied)
+    result = run("extract", folder, "-o", tmp_path / "out", "--no-model", "-q")
+    assert result.exit_code == 1
+    assert f"{folder / 'private'}: cannot read folder: Permission denied" in result.output
+
+
+def test_escape_codes_in_file_names_are_shown_escaped(tmp_path):
+    name = "report\x1b[2J\x1b]0;owned\x07.pdf"
+    (tmp_path / name).write_bytes(b"%PDF-1.7\x00\x01\x02" + bytes(range(256)))
+    result = kg("build", tmp_path / name, "-o", tmp_path / "out", "--no-model", "-q")
+    assert result.code == 1 and no_traceback(result)
+    assert b"\x1b" not in result.raw_err and b"\x07" not in result.raw_err
+    assert "report\\x1b[2J\\x1b]0;owned\\x07.pdf: not a text file" in result.err
+
+
+def test_shift_jis_is_refused_with_its_name_and_a_bad_utf8_byte_costs_that_byte(tmp_path):
+    (tmp_path / "tokyo.txt").write_bytes("東京の株式会社ソニーは新しいカメラを発売しました。売上は増えました。".encode("shift_jis"))
+    damaged = ARTICLE.encode("utf-8")
+    (tmp_path / "damaged.txt").write_bytes(damaged[:9] + b"\xff" + damaged[9:])
+    result = kg("build", tmp_path / "tokyo.txt", tmp_path / "damaged.txt", "-o", tmp_path / "out",
+                "--no-model", "--no-html", "-q")
+    assert result.code == 1 and no_traceback(result)
+    assert "tokyo.txt: not a text file: Shift-JIS (Japanese) text" in result.err
+    assert "damaged:3-4 '\ufffd': 1 byte(s) that are not UTF-8 replaced by U+FFFD" in result.err
+    [document] = lines(tmp_path / "out" / "documents.jsonl")
+    assert document["text"] == ARTICLE[:3] + "\ufffd" + ARTICLE[3:]
+
+
+def test_malformed_lines_in_a_build_are_named_and_the_rest_is_used(article, tmp_path):
+    out = tmp_path / "b"
+    assert run("build", article, "-o", out, "-q", "--no-html").exit_code == 0
+    entities = (out / "entities.jsonl").read_text(encoding="utf-8")
+    (out / "entities.jsonl").write_text('{"id": "x"}\n[1, 2]\n' + entities, encoding="utf-8")
+    mentions = (out / "mentions.jsonl").read_text(encoding="utf-8")
+    (out / "mentions.jsonl").write_text(mentions + '{"doc": "catl", "text": 7, "type": "Company", "start": 0, '
+                                        '"end": "x"}\nnot json\n', encoding="utf-8")
+    rows = len(mentions.splitlines())
+    for command in (("stats", out), ("viz", out, "-o", tmp_path / "p.html"),
+                    ("export", out, "-f", "ttl", "-o", tmp_path / "g.ttl")):
+        result = kg(*command)
+        assert result.code == 1 and no_traceback(result), result.err
+        assert "4 line(s) could not be read" in result.err
+        assert "entities.jsonl:1: not an entity: missing field 'name'" in result.err
+        assert "entities.jsonl:2: not an entity: expected a JSON object, found list" in result.err
+        assert f"mentions.jsonl:{rows + 1}: not a mention: Mention.text should be str" in result.err
+        assert f"mentions.jsonl:{rows + 2}: invalid JSON" in result.err
+    assert (tmp_path / "p.html").exists() and (tmp_path / "g.ttl").exists()
+
+
+def test_export_and_viz_create_the_folder_they_write_into(article, tmp_path):
+    run("build", article, "-o", tmp_path / "b", "-q", "--no-html")
+    assert run("export", tmp_path / "b", "-f", "nt", "-o", tmp_path / "new" / "rdf" / "g.nt").exit_code == 0
+    assert run("export", tmp_path / "b", "-f", "neo4j-import", "-o", tmp_path / "new" / "csv").exit_code == 0
+    assert run("viz", tmp_path / "b", "-o", tmp_path / "new" / "page" / "p.html").exit_code == 0
+    assert (tmp_path / "new" / "rdf" / "g.nt").stat().st_size and (tmp_path / "new" / "page" / "p.html").stat().st_size
+
+
+def test_load_with_a_garbage_uri_or_batch_size_is_a_usage_error(article, tmp_path):
+    run("build", article, "-o", tmp_path / "b", "-q", "--no-html")
+    for options in (("--uri", "htp:/nowhere"), ("--uri", "bolt://host:99999"), ("--batch-size", "-5"),
+                    ("--batch-size", "0")):
+        result = run("load", tmp_path / "b", "--password", "x", *options)
+        assert result.exit_code == 2, options
+
+
+def test_a_folder_in_use_by_another_run_is_refused(article, tmp_path):
+    from kg.corpus import directory_lock
+    with directory_lock(tmp_path / "b"):
+        result = kg("build", article, "-o", tmp_path / "b", "--no-model", "-q")
+    assert result.code == 1 and no_traceback(result)
+    assert "in use by another run (pid " in result.err
+
+
+def test_an_unexpected_error_is_one_line_and_a_traceback_only_with_debug(tmp_path, monkeypatch):
+    import kg.analytics
+
+    def broken(graph):
+        raise RuntimeError("boom")
+    run("build", tmp_path / "missing.txt", "-o", tmp_path / "b", "-q", "--no-model")
+    (tmp_path / "b" / "triples.jsonl").write_text("", encoding="utf-8")
+    monkeypatch.setattr(kg.analytics, "summary", broken)
+    result = CliRunner().invoke(main, ["stats", str(tmp_path / "b")])
+    assert result.exit_code == 1 and "RuntimeError: boom (run with --debug" in result.output
+    assert "Traceback" not in result.output
+    debug = CliRunner().invoke(main, ["--debug", "stats", str(tmp_path / "b")])
+    assert isinstance(debug.exception, RuntimeError)
