@@ -74,8 +74,9 @@ def documents(inputs: Iterable[Input]) -> Iterator[Document | SourceError]:
 
 
 def _as_jsonl(docs: Iterable[Document]) -> io.BytesIO:
-    return io.BytesIO("".join(to_line({"id": d.id, "text": d.text, "source": d.source or d.id, "title": d.title})
-                              for d in docs).encode("utf-8"))
+    # ASCII escapes: a lone surrogate in a text travels as \\ud800 and is refused by name when read
+    return io.BytesIO("".join(to_line({"id": d.id, "text": d.text, "source": d.source or d.id, "title": d.title},
+                                      ascii_only=True) for d in docs).encode("ascii"))
 
 
 def build(texts_or_paths: Input | Iterable[Input], ontology: PathLike | Iterable[PathLike] | None = None, *,

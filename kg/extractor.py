@@ -8,7 +8,7 @@ and writes what it made.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from time import perf_counter
 from typing import Iterable, Iterator, Sequence
@@ -73,12 +73,14 @@ class Extractor:
 
     def __call__(self, document: Document) -> DocumentResult:
         started = perf_counter()
+        document, problems = _without_surrogates(document)
         norm = normalise(document.text)
         sentences = split_sentences(document.id, norm)
         times = self.find_times(norm.text, sentences)
         time_spans = [(t.start, t.end) for t in times]
         in_time = Coverage(len(norm.text), time_spans)
-        found, problems = self._quantities(document, norm.text)
+        found, unreadable = self._quantities(document, norm.text)
+        problems += unreadable
         quantities = [q for q in found if not in_time.overlaps(q.start, q.end)]
         tokens: list[Token] = [tuple(t) for t in rjieba.tokenize(norm.text, hmm=True)]
         blocked = [(q.start, q.end) for q in quantities] + time_spans
@@ -139,6 +141,17 @@ class Extractor:
         selected = mention_steps.complete_person_names(text, selected, tokens, self.ontology)
         spread = mention_steps.propagate(text, selected, self.ontology)
         return [c for c in spread if mention_steps.keep(text, c, self.ontology) and not covered.overlaps(c.start, c.end)]
+
+
+def _without_surrogates(document: Document) -> tuple[Document, list[dict]]:
+    """A text with lone surrogates (\\ud800: no Unicode text, nothing downstream can encode it)
+    gets U+FFFD in their place, one for one so every offset holds, and a problem saying so."""
+    lone = [i for i, ch in enumerate(document.text) if "\ud800" <= ch <= "\udfff"]
+    if not lone:
+        return document, []
+    text = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in document.text)
+    return replace(document, text=text), [{"doc": document.id, "start": lone[0], "end": lone[0] + 1, "text": "\ufffd",
+                                           "reason": f"{len(lone)} lone surrogate(s) replaced by U+FFFD"}]
 
 
 def extract(inputs: Iterable[str | Path], extractor: Extractor,

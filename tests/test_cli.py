@@ -374,3 +374,23 @@ def test_an_unexpected_error_is_one_line_and_a_traceback_only_with_debug(tmp_pat
     assert "Traceback" not in result.output
     debug = CliRunner().invoke(main, ["--debug", "stats", str(tmp_path / "b")])
     assert isinstance(debug.exception, RuntimeError)
+
+
+def test_hostile_json_lines_and_files_are_each_a_named_failure_and_the_run_goes_on(tmp_path):
+    records = tmp_path / "news.jsonl"
+    records.write_text("\n".join([
+        json.dumps({"id": "ok", "text": ARTICLE}, ensure_ascii=False),
+        '{"id": "deep", "text": ' + "[" * 5000 + "]" * 5000 + "}",
+        '{"id": "lone", "text": "\\ud800比亚迪发布新车。"}',
+        '{"id": "\\udfff", "text": "比亚迪发布新车。"}',
+        json.dumps({"id": "ok2", "text": "比亚迪发布了海豹汽车。"}, ensure_ascii=False),
+    ]) + "\n", encoding="utf-8")
+    (tmp_path / "logo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    result = kg("build", records, tmp_path / "logo.txt", "-o", tmp_path / "out", "--no-model", "--no-html", "-q")
+    assert result.code == 1 and no_traceback(result), result.err
+    assert "4 input(s) failed" in result.err
+    assert "news.jsonl:2: invalid JSON (nested too deep)" in result.err
+    assert "news.jsonl:3: text with a lone surrogate" in result.err
+    assert "news.jsonl:4: text with a lone surrogate" in result.err
+    assert "logo.txt: not a text file" in result.err
+    assert [d["id"] for d in lines(tmp_path / "out" / "documents.jsonl")] == ["ok", "ok2"]

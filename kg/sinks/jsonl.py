@@ -54,9 +54,9 @@ class LineError:
 
 # ---------------------------------------------------------------- writing
 
-def to_line(record: dict[str, Any]) -> str:
-    """One record as one compact line, non-ASCII kept as written."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+def to_line(record: dict[str, Any], ascii_only: bool = False) -> str:
+    """One record as one compact line, non-ASCII kept as written (or \\u-escaped: `ascii_only`)."""
+    return json.dumps(record, ensure_ascii=ascii_only, separators=(",", ":")) + "\n"
 
 
 def dump_line(record: dict[str, Any], out: TextIO) -> None:
