@@ -190,9 +190,11 @@ def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, 
     Writes OUTPUT/triples.jsonl (one fact per line: subject, predicate, object, time,
     evidence with offsets into the original text, confidence, extractor),
     OUTPUT/mentions.jsonl ({doc, text, type, start, end}, end exclusive),
-    OUTPUT/documents.jsonl and OUTPUT/progress.jsonl. Triples are not yet resolved or
+    OUTPUT/documents.jsonl, OUTPUT/problems.jsonl (what was lost inside a document, such as
+    a figure too large to compute) and OUTPUT/progress.jsonl. Triples are not yet resolved or
     validated: use `kg build` for the checked graph. Run the same command again after an
-    interruption and it goes on where it stopped (--force starts over).
+    interruption and it goes on where it stopped, unless an ontology file or dictionary
+    changed since (compared by content; --force starts over).
 
     \b
     Examples:
