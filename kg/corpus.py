@@ -29,6 +29,7 @@ from .model import Document
 from .ontology import DEFAULT_ONTOLOGY
 from .resolve import DEFAULT_ALIASES
 from .extractor import DocumentResult, Extractor, Settings
+from .recognise.ner import DEFAULT_MODEL
 from .sinks.jsonl import DOCUMENTS, MENTIONS, PROBLEMS, TRIPLES, document_record, parse_line, to_line
 from .sources import JSONL_SUFFIXES, ReadNote, SourceError, files_under, read_documents
 
@@ -116,12 +117,13 @@ def serialise(result: DocumentResult) -> Lines:
 
 
 def fingerprint(settings: Settings) -> dict:
-    """What decides an extraction's results, by content: the sha256 of every ontology file and
-    dictionary (the built-in ones included), not their paths, so an edited dictionary is never
+    """What decides an extraction's results, by content: the sha256 of every ontology file,
+    dictionary and model file (the built-in ones included), not their paths, so an edited dictionary is never
     mixed with results made from the old one. Alias tables only matter to resolution, which a
     build redoes in full every time, so they are left out."""
     files = {"ontology": ([] if settings.replace_ontology else [DEFAULT_ONTOLOGY]) + list(settings.ontology),
-             "dictionaries": [DEFAULT_ALIASES, *settings.dictionaries]}
+             "dictionaries": [DEFAULT_ALIASES, *settings.dictionaries],
+             "model": sorted(DEFAULT_MODEL.iterdir()) if settings.use_model else []}
     return {"use_model": settings.use_model, "replace_ontology": settings.replace_ontology,
             **{kind: [_hash_or_reason(p) for p in paths] for kind, paths in files.items()}}
 
@@ -140,6 +142,7 @@ def _difference(old: bytes, new: bytes) -> str:
     except (ValueError, KeyError, TypeError, AttributeError):
         changed = []
     names = {"ontology": "the ontology files' contents", "dictionaries": "the dictionaries' contents",
+             "model": "the trained model",
              "use_model": "--no-model", "replace_ontology": "--replace-ontology"}
     return "changed: " + ", ".join(names.get(k, k) for k in changed) if changed else "written by another version"
 
