@@ -69,7 +69,7 @@ def build(inputs: Iterable[str | Path], directory: str | Path, settings: Setting
 
 def _build(inputs, directory: Path, settings: Settings, execution, force, stdin, extractor,
            on_document) -> BuildReport:
-    report = BuildReport(settings=record_settings(directory, settings))
+    report = BuildReport()
     started = perf_counter()
     for outcome in extract_corpus(inputs, directory / EXTRACTED, settings, execution=execution or Execution(),
                                   force=force, stdin=stdin, extractor=extractor):
@@ -80,6 +80,7 @@ def _build(inputs, directory: Path, settings: Settings, execution, force, stdin,
         report.notes.extend(outcome.notes)
         report.resumed += outcome.skipped
     report.seconds["extract"] = perf_counter() - started
+    report.settings = record_settings(directory, settings)  # only now: a refused resume changes nothing
     ontology = extractor.ontology if extractor else load_ontology(settings.ontology, settings.replace_ontology)
     resolve_extracted(directory / EXTRACTED, directory, ontology, settings.aliases, report)
     return report

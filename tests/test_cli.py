@@ -180,6 +180,7 @@ def test_resume_compares_the_dictionary_contents_not_its_path(tmp_path):
     names.write_text("星河动力科技\tCompany\t星河动力|Galactic Energy\n", encoding="utf-8")
     edited = run("build", article, "-o", out, "--dict", names, "--no-model", "-q")
     assert edited.exit_code == 2 and "dictionaries' contents" in edited.output
+    assert run("stats", out).exit_code == 0  # the refused run left the build as it was
     assert run("build", article, "-o", out, "--dict", names, "--no-model", "-q", "--force").exit_code == 0
 
 
