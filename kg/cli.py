@@ -91,11 +91,11 @@ class _Progress:
         self.bar.close()
 
 
-def _shown(text) -> str:
-    """A file name or message as the terminal may show it: control characters (escape codes
-    included) and undecodable bytes written as escapes, never sent raw."""
-    text = str(text)
-    return "".join(ch if ch.isprintable() or ch in "\n\t" else ascii(ch)[1:-1] for ch in text)
+def _shown(text, lines: bool = False) -> str:
+    """A file name or message as the terminal may show it: control characters (escape codes,
+    and line breaks unless `lines`) and undecodable bytes written as escapes, never sent raw."""
+    kept = "\n" if lines else ""
+    return "".join(ch if ch.isprintable() or ch in kept else ascii(ch)[1:-1] for ch in str(text))
 
 
 def _fail_if_partial(failed, what: str = "input(s) failed", problems=(), notes=()) -> None:
@@ -155,10 +155,10 @@ class _Commands(click.Group):
             if ctx.params.get("debug"):
                 raise
             if isinstance(exc, _usage_errors()):
-                raise click.UsageError(_shown(exc)) from None
+                raise click.UsageError(_shown(exc, lines=True)) from None
             if isinstance(exc, _failures()):
-                raise click.ClickException(_shown(exc)) from None
-            raise click.ClickException(f"{type(exc).__name__}: {_shown(exc)} (run with --debug for the "
+                raise click.ClickException(_shown(exc, lines=True)) from None
+            raise click.ClickException(f"{type(exc).__name__}: {_shown(exc, lines=True)} (run with --debug for the "
                                        "traceback)") from None
 
 
