@@ -319,11 +319,12 @@ def validate(source, ontology, replace_ontology, output, shacl, strict):
         sys.exit(EXIT_PARTIAL)
 
 
-def _read_build(directory):
+def _read_build(directory, with_ontology: bool = True):
     """The graph and ontology of a build; unreadable lines are left out and listed at exit."""
     from .pipeline import read_build
+    from .sinks.jsonl import read_graph
     unreadable: list = []
-    graph, onto = read_build(directory, unreadable)
+    graph, onto = read_build(directory, unreadable) if with_ontology else (read_graph(directory, unreadable), None)
     click.get_current_context().call_on_close(lambda: _fail_if_partial(unreadable, what="line(s) could not be read"))
     return graph, onto
 
@@ -441,6 +442,6 @@ def stats(build_dir, as_json):
       kg stats out/example --json | jq .predicates
     """
     from .analytics import format_summary, summary
-    graph, _ = _read_build(build_dir)
+    graph, _ = _read_build(build_dir, with_ontology=False)
     result = summary(graph)
     click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_summary(result))
