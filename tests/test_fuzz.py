@@ -3,6 +3,7 @@ control characters, lone surrogates, RTL marks, ZWJ, NULs, huge numbers), no exc
 and every offset stays inside the text."""
 
 import io
+import os
 import json
 
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +13,7 @@ from kg.model import Document, Quantity
 from kg.sinks.jsonl import LineError, parse_line
 from kg.sources import Document as SourceDocument, NotText, SourceError, decode_counted, read_documents
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=int(os.environ.get("ZHKG_FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 # Pieces that business text and hostile input are made of; sampled and glued together.
 PIECES = ["宁德时代", "比亚迪", "小米集团", "营收", "净利润", "同比增长", "下降", "亿元", "万辆", "%", "2024年",
@@ -66,6 +67,8 @@ def test_reading_any_json_lines_gives_documents_or_named_failures(values):
 def test_the_extractor_survives_any_text_and_keeps_offsets_inside_it(extractor, text):
     result = extractor(Document("fuzz", text))
     n = len(text)
+    assert len(result.document.text) == n  # lone surrogates become U+FFFD one for one
+    text = result.document.text
     for m in result.mentions:
         assert 0 <= m.start < m.end <= n and m.text == text[m.start:m.end]
     for t in result.triples:
