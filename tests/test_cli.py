@@ -395,3 +395,15 @@ def test_hostile_json_lines_and_files_are_each_a_named_failure_and_the_run_goes_
     assert "news.jsonl:4: text with a lone surrogate" in result.err
     assert "logo.txt: not a text file" in result.err
     assert [d["id"] for d in lines(tmp_path / "out" / "documents.jsonl")] == ["ok", "ok2"]
+
+
+def test_validate_names_a_malformed_triple_line_and_checks_the_rest(article, tmp_path):
+    out = tmp_path / "b"
+    assert run("build", article, "-o", out, "-q", "--no-html").exit_code == 0
+    triples = (out / "triples.jsonl").read_text(encoding="utf-8")
+    (out / "triples.jsonl").write_text(triples + '{"subject": {"id": 1}}\n', encoding="utf-8")
+    result = run("validate", out)
+    assert result.exit_code == 1
+    assert f"triples.jsonl:{len(triples.splitlines()) + 1}: not a triple" in result.output
+    summary = json.loads(result.output[: result.output.index("\n}\n") + 2])
+    assert summary["total"] == len(triples.splitlines()) + len(lines(out / "rejected.jsonl"))
