@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Iterable, Iterator, Union
 
@@ -25,6 +26,11 @@ PathLike = Union[str, Path]
 Input = Union[PathLike, Document, tuple[str, str]]
 OntologySpec = Union[Ontology, PathLike, Iterable[PathLike], None]
 PATH_MAX = 4096
+
+
+class PartlyReadWarning(UserWarning):
+    """Part of a document could not be read (a figure too large to compute, bytes that were not
+    text); the rest of it is in the graph. Listed in the build's problems.jsonl too."""
 
 
 class InputError(ValueError):
@@ -82,7 +88,8 @@ def _as_jsonl(docs: Iterable[Document]) -> io.BytesIO:
 def build(texts_or_paths: Input | Iterable[Input], ontology: PathLike | Iterable[PathLike] | None = None, *,
           dictionaries: Iterable[PathLike] = (), aliases: Iterable[PathLike] = (),
           use_model: bool = True) -> KnowledgeGraph:
-    """Extract, resolve and validate like `kg build`; raises `InputError` if any input failed.
+    """Extract, resolve and validate like `kg build`; raises `InputError` if any input failed
+    and warns (`PartlyReadWarning`) for each part of a document that could not be read.
 
     `ontology` adds ontology files to the built-in one, `dictionaries` are name<TAB>class<TAB>
     aliases files whose names are always found whole, `aliases` extra alias tables.
@@ -99,6 +106,9 @@ def build(texts_or_paths: Input | Iterable[Input], ontology: PathLike | Iterable
     failed += report.failed
     if failed:
         raise InputError(failed)
+    for problem in report.problems:  # lost inside a document that was otherwise read: said, not raised
+        warnings.warn(f"{problem['doc']}:{problem['start']}-{problem['end']}: {problem['reason']}",
+                      PartlyReadWarning, stacklevel=2)
     return graph
 
 
