@@ -10,8 +10,8 @@ The pipeline streams through a build directory; here that is a temporary one, re
 from __future__ import annotations
 
 import io
-import json
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Iterable, Iterator, Union
 
@@ -19,13 +19,18 @@ from . import pipeline
 from .extractor import Settings
 from .model import Document, KnowledgeGraph
 from .ontology import Ontology, load_ontology
-from .sinks.jsonl import read_graph
+from .sinks.jsonl import read_graph, to_line
 from .sources import SourceError, read_documents, title_of
 
 PathLike = Union[str, Path]
 Input = Union[PathLike, Document, tuple[str, str]]
 OntologySpec = Union[Ontology, PathLike, Iterable[PathLike], None]
 PATH_MAX = 4096
+
+
+class PartlyReadWarning(UserWarning):
+    """Part of a document could not be read (a figure too large to compute, bytes that were not
+    text); the rest of it is in the graph. Listed in the build's problems.jsonl too."""
 
 
 class InputError(ValueError):
@@ -75,15 +80,16 @@ def documents(inputs: Iterable[Input]) -> Iterator[Document | SourceError]:
 
 
 def _as_jsonl(docs: Iterable[Document]) -> io.BytesIO:
-    lines = (json.dumps({"id": d.id, "text": d.text, "source": d.source or d.id, "title": d.title},
-                        ensure_ascii=False) for d in docs)
-    return io.BytesIO("\n".join(lines).encode("utf-8"))
+    # ASCII escapes: a lone surrogate in a text travels as \\ud800 and is refused by name when read
+    return io.BytesIO("".join(to_line({"id": d.id, "text": d.text, "source": d.source or d.id, "title": d.title},
+                                      ascii_only=True) for d in docs).encode("ascii"))
 
 
 def build(texts_or_paths: Input | Iterable[Input], ontology: PathLike | Iterable[PathLike] | None = None, *,
           dictionaries: Iterable[PathLike] = (), aliases: Iterable[PathLike] = (),
           use_model: bool = True) -> KnowledgeGraph:
-    """Extract, resolve and validate like `kg build`; raises `InputError` if any input failed.
+    """Extract, resolve and validate like `kg build`; raises `InputError` if any input failed
+    and warns (`PartlyReadWarning`) for each part of a document that could not be read.
 
     `ontology` adds ontology files to the built-in one, `dictionaries` are name<TAB>class<TAB>
     aliases files whose names are always found whole, `aliases` extra alias tables.
@@ -100,6 +106,9 @@ def build(texts_or_paths: Input | Iterable[Input], ontology: PathLike | Iterable
     failed += report.failed
     if failed:
         raise InputError(failed)
+    for problem in report.problems:  # lost inside a document that was otherwise read: said, not raised
+        warnings.warn(f"{problem['doc']}:{problem['start']}-{problem['end']}: {problem['reason']}",
+                      PartlyReadWarning, stacklevel=2)
     return graph
 
 
@@ -132,3 +141,17 @@ def write(graph: KnowledgeGraph, directory: PathLike, ontology: OntologySpec = N
     """The build directory `kg build` writes (JSONL, RDF, page, report); returns {what: path}."""
     from .outputs import write_outputs
     return write_outputs(graph, {}, directory, ontology_of(ontology), **options)
+
+
+def load_build(directory: PathLike, uri: str | None = None, user: str | None = None, password: str | None = None,
+               database: str | None = None, *, graph: KnowledgeGraph | None = None,
+               ontology: Ontology | None = None, **options):
+    """Load a build directory (or its graph, already read) into Neo4j with the ontology the
+    build recorded; returns the LoadSummary. Raises `Neo4jLoadError` (server, credentials) and
+    `GraphModelError` (a class or predicate the model cannot write)."""
+    from .sinks.neo4j import connect, load_graph
+    if graph is None or ontology is None:
+        read, recorded = pipeline.read_build(directory)
+        graph, ontology = graph or read, ontology or recorded
+    with connect(uri, user, password, database) as connection:
+        return load_graph(graph, connection.driver, database=connection.database, ontology=ontology, **options)

@@ -41,13 +41,8 @@ def _settings(ontology, replace_ontology, dictionaries, no_model, aliases=()):
 
 
 def _extractor(settings):
-    from .ontology import OntologyError
     from .extractor import Extractor
-    from .recognise.lexicon import DictionaryError
-    try:
-        return Extractor(settings)
-    except (OntologyError, DictionaryError) as exc:
-        raise click.UsageError(str(exc)) from None
+    return Extractor(settings)
 
 
 def _check_base(ctx, param, value):
@@ -85,14 +80,15 @@ class _Progress:
         self.bar = tqdm(total=total, unit="doc", file=sys.stderr, disable=quiet or None, leave=False,
                         dynamic_ncols=True)
         self.failed, self.documents, self.resumed, self.triples, self.mentions, self.chars = [], 0, 0, 0, 0, 0
+        self.notes: list[str] = []
         self.started = perf_counter()
 
     def __call__(self, outcome) -> None:
         if outcome.error is not None:
             self.failed.append(outcome.error)
-            self.bar.write(f"error: {outcome.error}", file=sys.stderr)
-        else:
+        elif not outcome.dropped:
             self.documents += 1
+        self.notes.extend(outcome.notes)
         self.resumed += outcome.skipped
         self.triples += outcome.triples
         self.mentions += outcome.mentions
@@ -104,23 +100,89 @@ class _Progress:
         self.bar.close()
 
 
-def _fail_if_partial(failed) -> None:
+def _shown(text, lines: bool = False) -> str:
+    """A file name or message as the terminal may show it: control characters (escape codes,
+    and line breaks unless `lines`) and undecodable bytes written as escapes, never sent raw."""
+    kept = "\n" if lines else ""
+    return "".join(ch if ch.isprintable() or ch in kept else ascii(ch)[1:-1] for ch in str(text))
+
+
+def _fail_if_partial(failed, what: str = "input(s) failed", problems=(), notes=()) -> None:
+    """Each failure listed once on stderr (file, line or record, and reason), then exit 1.
+
+    `problems` are what was lost inside a document (an unreadable figure, bytes that were not
+    text: exit 1 too); `notes` what reading did that loses nothing (an input whose id was
+    taken, kept apart under a new one): said, exit 0."""
+    if notes:
+        click.echo(f"{len(notes)} note(s):", err=True)
+        for line in notes:
+            click.echo(f"  {_shown(line)}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} part(s) of documents could not be read (the rest of each document was):",
+                   err=True)
+        for p in problems:
+            click.echo(f"  {_shown(p if isinstance(p, str) else _problem_text(p))}", err=True)
     if failed:
-        click.echo(f"{len(failed)} input(s) failed:", err=True)
+        click.echo(f"{len(failed)} {what}:", err=True)
         for f in failed:
-            click.echo(f"  {f}", err=True)
+            click.echo(f"  {_shown(f)}", err=True)
+    if failed or problems:
         sys.exit(EXIT_PARTIAL)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def _problem_text(p: dict) -> str:
+    return f"{p['doc']}:{p['start']}-{p['end']} {p.get('text', '')!r}: {p['reason']}"
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Library exceptions that mean the command was asked for something impossible: exit 2."""
+    from .corpus import ResumeError
+    from .dictionaries import DictionaryError
+    from .ontology import OntologyError
+    from .sinks.jsonl import BuildDirectoryError
+    return OntologyError, DictionaryError, ResumeError, BuildDirectoryError
+
+
+def _failures() -> tuple[type[Exception], ...]:
+    """Library exceptions with a message meant for the user: exit 1, no traceback."""
+    from .corpus import DirectoryInUse
+    from .sinks.neo4j import Neo4jLoadError
+    from .sinks.neo4j_graph import GraphModelError
+    return DirectoryInUse, Neo4jLoadError, GraphModelError, OSError
+
+
+class _Commands(click.Group):
+    """The error policy in one place: usage errors exit 2, failures exit 1 with one line each,
+    and a traceback is shown only with --debug."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            if isinstance(exc, _usage_errors()):
+                raise click.UsageError(_shown(exc, lines=True)) from None
+            if isinstance(exc, _failures()):
+                raise click.ClickException(_shown(exc, lines=True)) from None
+            raise click.ClickException(f"{type(exc).__name__}: {_shown(exc, lines=True)} (run with --debug for the "
+                                       "traceback)") from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="kg")
-def main():
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an unexpected error.")
+def main(debug):
     """zhkg: Chinese business, technology and financial text → a validated knowledge graph.
 
     \b
     Start here:
       kg build examples/ -o out/example      # JSONL, RDF, HTML page and report
       kg extract article.txt -o out/          # just triples.jsonl and mentions.jsonl
+    Exit status: 0 success; 1 some inputs or records failed (each listed once on stderr) or
+    --strict found rejections; 2 usage error. --debug shows tracebacks.
     INPUT is a text file (UTF-8, UTF-16 or GB18030/GBK), a directory (read recursively),
     a JSON Lines file with {"id", "text"} per line (.gz too) or - for standard input.
     """
@@ -137,9 +199,11 @@ def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, 
     Writes OUTPUT/triples.jsonl (one fact per line: subject, predicate, object, time,
     evidence with offsets into the original text, confidence, extractor),
     OUTPUT/mentions.jsonl ({doc, text, type, start, end}, end exclusive),
-    OUTPUT/documents.jsonl and OUTPUT/progress.jsonl. Triples are not yet resolved or
+    OUTPUT/documents.jsonl, OUTPUT/problems.jsonl (what was lost inside a document, such as
+    a figure too large to compute) and OUTPUT/progress.jsonl. Triples are not yet resolved or
     validated: use `kg build` for the checked graph. Run the same command again after an
-    interruption and it goes on where it stopped (--force starts over).
+    interruption and it goes on where it stopped, unless an ontology file or dictionary
+    changed since (compared by content; --force starts over).
 
     \b
     Examples:
@@ -148,8 +212,8 @@ def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, 
       kg extract corpus.jsonl.gz -o out/ --workers 8
       kg extract corpus/ -o out/ --scheduler tcp://10.0.0.5:8786
     """
-    from .corpus import ResumeError, extract_corpus
-    from .sinks.jsonl import TRIPLES
+    from .corpus import extract_corpus
+    from .sinks.jsonl import PROBLEMS, TRIPLES, read_problems
     settings = _settings(ontology, replace_ontology, dictionaries, no_model)
     extractor = _extractor(settings)
     progress = _Progress(quiet, inputs)
@@ -157,16 +221,14 @@ def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, 
         for outcome in extract_corpus(inputs, output, settings, execution=_execution(workers, scheduler),
                                       force=force, extractor=extractor):
             progress(outcome)
-    except ResumeError as exc:
-        raise click.UsageError(str(exc)) from None
     finally:
         progress.close()
     if not quiet:
         seconds = max(perf_counter() - progress.started, 1e-9)
         click.echo(f"{progress.documents} document(s) ({progress.resumed} done before): {progress.triples} triples, "
                    f"{progress.mentions} mentions, {progress.chars / seconds:,.0f} chars/s → "
-                   f"{Path(output) / TRIPLES}", err=True)
-    _fail_if_partial(progress.failed)
+                   f"{_shown(Path(output) / TRIPLES)}", err=True)
+    _fail_if_partial(progress.failed, problems=list(read_problems(Path(output) / PROBLEMS)), notes=progress.notes)
 
 
 @main.command()
@@ -193,9 +255,12 @@ def build(inputs, output, ontology, replace_ontology, dictionaries, no_model, qu
     with the rule, expected and found), entities.jsonl (one line per resolved entity),
     mentions.jsonl, documents.jsonl, graph.ttl (or --rdf formats), graph.html (open it in
     a browser, no network needed) and report.json (counts per stage, per predicate, per
-    rule, timings). OUTPUT/extracted/ keeps the extraction: an interrupted build run again
-    skips the documents it finished (--force starts over). Above 200,000 valid triples the
-    RDF and the page are skipped (report.json says so); use `kg export` on a bigger machine.
+    rule, timings, and the ontology files, dictionaries and alias tables used, with their
+    sha256; copies are kept in OUTPUT/settings/ and later commands read the graph with them).
+    OUTPUT/extracted/ keeps the extraction: an interrupted build run again skips the
+    documents it finished, unless an ontology file or dictionary changed since (compared by
+    content; --force starts over). Above 200,000 valid triples the RDF and the page are
+    skipped (report.json says so); use `kg export` on a bigger machine.
 
     \b
     Examples:
@@ -204,33 +269,23 @@ def build(inputs, output, ontology, replace_ontology, dictionaries, no_model, qu
       kg build corpus/ -o out/corpus --rdf ttl --rdf nq --dict companies.tsv
       kg build news.txt -o out/ --ontology ontology/examples/esg.ttl --strict
     """
-    from .corpus import ResumeError
-    from .pipeline import build as run, write_graph_outputs
+    from .pipeline import build_directory
     from .sinks.rdf import DEFAULT_BASE
     settings = _settings(ontology, replace_ontology, dictionaries, no_model, aliases)
-    extractor = _extractor(settings)
     progress = _Progress(quiet, inputs)
     try:
-        report = run(inputs, output, settings, execution=_execution(workers, scheduler), force=force,
-                     extractor=extractor, on_document=progress)
-    except ResumeError as exc:
-        raise click.UsageError(str(exc)) from None
+        built = build_directory(inputs, output, settings, execution=_execution(workers, scheduler), force=force,
+                                extractor=_extractor(settings), on_document=progress,
+                                rdf_formats=tuple(rdf_formats), base=base or DEFAULT_BASE, html=not no_html)
     finally:
         progress.close()
-    graph, summary = write_graph_outputs(output, report, extractor.ontology, rdf_formats=tuple(rdf_formats),
-                                         base=base or DEFAULT_BASE, html=not no_html)
+    summary = built.summary
     if neo4j_uri:
-        from .sinks.neo4j import Neo4jLoadError, connect, load_graph
-        if graph is None:
+        if built.graph is None:
             raise click.ClickException("the graph is too big to load from memory; use "
                                        f"`kg export {output} -f neo4j-import -o import/`")
-        try:
-            connection = connect(neo4j_uri)
-            with connection.driver:
-                loaded = load_graph(graph, connection.driver, database=connection.database,
-                                    ontology=extractor.ontology)
-        except Neo4jLoadError as exc:
-            raise click.ClickException(str(exc)) from None
+        from .api import load_build
+        loaded = load_build(output, neo4j_uri, graph=built.graph, ontology=built.ontology)
         if not quiet:
             click.echo(f"Neo4j: {loaded.describe()}", err=True)
     if not quiet:
@@ -241,9 +296,9 @@ def build(inputs, output, ontology, replace_ontology, dictionaries, no_model, qu
                                                               if rules else ""), err=True)
         if "skipped" in summary:
             click.echo(f"Skipped {', '.join(summary['skipped']['outputs'])}: {summary['skipped']['reason']}", err=True)
-        files = sorted(p.name for p in Path(output).iterdir() if p.is_file())
-        click.echo(f"Results in {output}/: {', '.join(files)}", err=True)
-    _fail_if_partial(report.failed)
+        files = sorted(p.name for p in Path(output).iterdir() if p.is_file() and not p.name.startswith("."))
+        click.echo(f"Results in {_shown(output)}/: {', '.join(files)}", err=True)
+    _fail_if_partial(built.report.failed, problems=built.report.problems, notes=built.report.notes)
     if strict and summary["counts"]["rejected"]:
         sys.exit(EXIT_PARTIAL)
 
@@ -257,52 +312,31 @@ def build(inputs, output, ontology, replace_ontology, dictionaries, no_model, qu
 def validate(source, ontology, replace_ontology, output, shacl, strict):
     """Check triples against the ontology: predicate, domain, range, units, values, time.
 
-    SOURCE is a build directory or a triples.jsonl file (for example from `kg extract`).
-    Prints a JSON summary (counts per rule and per predicate).
+    SOURCE is a build directory (its valid and rejected triples are checked again, with the
+    ontology it was built with plus any --ontology) or a triples.jsonl file (for example from
+    `kg extract`). Prints a JSON summary (counts per rule and per predicate).
 
     \b
     Examples:
       kg validate out/example --shacl
       kg validate out/triples.jsonl --ontology my-extension.ttl -o checked/ --strict
     """
-    from .model import KnowledgeGraph
-    from .ontology import OntologyError, load_ontology
-    from .sinks import jsonl
-    from .validate import validate as check
-    try:
-        onto = load_ontology(ontology, replace_ontology)
-        path = Path(source)
-        triples = jsonl.read_triples(path / jsonl.TRIPLES if path.is_dir() else path)
-    except (OntologyError, jsonl.BuildDirectoryError) as exc:
-        raise click.UsageError(str(exc)) from None
-    result = check(triples, onto)
-    summary = result.summary()
-    if shacl:
-        from .shacl import shacl_violations
-        from .ontology import load_graph
-        from .sinks.rdf import to_rdf, union_graph
-        data = union_graph(to_rdf(KnowledgeGraph(triples=result.valid), onto))
-        violations = shacl_violations(data, load_graph(ontology, replace_ontology))
-        counts: dict[str, int] = {}
-        for v in violations:
-            counts[v.rule] = counts.get(v.rule, 0) + 1
-        summary["shacl"] = {"conforms": not violations, "violations": len(violations), "by_rule": counts}
-    if output:
-        out = Path(output)
-        out.mkdir(parents=True, exist_ok=True)
-        jsonl.write_lines(out / jsonl.TRIPLES, (t.to_dict() for t in result.valid))
-        jsonl.write_lines(out / jsonl.REJECTED, (r.to_dict() for r in result.rejected))
-    click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
-    if (strict and result.rejected) or not summary.get("shacl", {}).get("conforms", True):
+    from .pipeline import revalidate
+    checked = revalidate(source, ontology, replace_ontology, shacl=shacl, output=output)
+    click.echo(json.dumps(checked.summary, ensure_ascii=False, indent=2))
+    _fail_if_partial(checked.unreadable, what="line(s) could not be read")
+    if (strict and checked.result.rejected) or not checked.summary.get("shacl", {}).get("conforms", True):
         sys.exit(EXIT_PARTIAL)
 
 
-def _read_build(directory):
-    from .sinks.jsonl import BuildDirectoryError, read_graph
-    try:
-        return read_graph(directory)
-    except BuildDirectoryError as exc:
-        raise click.UsageError(str(exc)) from None
+def _read_build(directory, with_ontology: bool = True):
+    """The graph and ontology of a build; unreadable lines are left out and listed at exit."""
+    from .pipeline import read_build
+    from .sinks.jsonl import read_graph
+    unreadable: list = []
+    graph, onto = read_build(directory, unreadable) if with_ontology else (read_graph(directory, unreadable), None)
+    click.get_current_context().call_on_close(lambda: _fail_if_partial(unreadable, what="line(s) could not be read"))
+    return graph, onto
 
 
 @main.command()
@@ -316,23 +350,29 @@ def _read_build(directory):
 def export(build_dir, fmt, output, base, ontology, replace_ontology):
     """Export a built graph as RDF, or as CSV for `neo4j-admin database import`.
 
+    The graph is read with the ontology it was built with (see report.json), plus any --ontology.
+
     \b
     Examples:
       kg export out/example -f nq -o graph.nq          # each document's facts in a named graph
       kg export out/example -f jsonld -o graph.jsonld  # context inlined, no network needed
       kg export out/example -f neo4j-import -o import/ # then run import/import-command.txt
     """
-    from .ontology import load_ontology
-    graph = _read_build(build_dir)
-    onto = load_ontology(ontology, replace_ontology)
+    from .pipeline import build_ontology
+    graph, onto = _read_build(build_dir)
+    if ontology or replace_ontology:
+        onto = build_ontology(build_dir, ontology, replace_ontology)
     if fmt == "neo4j-import":
         from .sinks.neo4j_import import write_neo4j_import
         command = write_neo4j_import(graph, output, onto)
-        click.echo(f"CSV files in {output}/; import with:\n{Path(command).read_text(encoding='utf-8')}")
+        click.echo(f"CSV files in {_shown(output)}/; import with:\n{Path(command).read_text(encoding='utf-8')}")
         return
+    from .sinks.jsonl import replacing
     from .sinks.rdf import DEFAULT_BASE, write_rdf
-    count = write_rdf(graph, output, fmt, onto, base or DEFAULT_BASE)
-    click.echo(f"{count} statements → {output}", err=True)
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    with replacing(output) as partial:
+        count = write_rdf(graph, partial, fmt, onto, base or DEFAULT_BASE)
+    click.echo(f"{count} statements → {_shown(output)}", err=True)
 
 
 @main.command()
@@ -346,39 +386,57 @@ def viz(build_dir, output, title):
     Example:
       kg viz out/example -o example.html && xdg-open example.html
     """
-    from .ontology import load_ontology
     from .sinks.html import write_html
-    path = write_html(_read_build(build_dir), output, load_ontology(), title=title)
-    click.echo(f"page → {path}", err=True)
+    from .sinks.jsonl import replacing
+    graph, onto = _read_build(build_dir)
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    with replacing(output) as partial:
+        write_html(graph, partial, onto, title=title)
+    click.echo(f"page → {_shown(output)}", err=True)
+
+
+def _bolt_uri(ctx, param, value):
+    from urllib.parse import urlsplit
+    if value is None:
+        return value
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r}: {exc}") from None
+    if parts.scheme not in BOLT_SCHEMES or not parts.hostname:
+        raise click.BadParameter(f"{value!r} is not a Neo4j URI; expected bolt://host:7687 or neo4j://host "
+                                 f"(schemes: {', '.join(sorted(BOLT_SCHEMES))})")
+    return value
+
+
+BOLT_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
 
 
 @main.command()
 @click.argument("build_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--uri", envvar="NEO4J_URI", default="bolt://localhost:7687", show_default=True, help="Bolt URI ($NEO4J_URI).")
+@click.option("--uri", envvar="NEO4J_URI", default="bolt://localhost:7687", show_default=True, callback=_bolt_uri,
+              help="Bolt URI ($NEO4J_URI).")
 @click.option("--user", envvar="NEO4J_USERNAME", default="neo4j", show_default=True, help="User ($NEO4J_USERNAME).")
 @click.option("--password", envvar="NEO4J_PASSWORD", default=None, help="Password ($NEO4J_PASSWORD).")
 @click.option("--database", envvar="NEO4J_DATABASE", default=None, help="Database ($NEO4J_DATABASE; server default).")
 @click.option("--replace-doc", is_flag=True, help="Delete what earlier loads said for these documents first.")
-@click.option("--batch-size", default=None, type=int, help="Rows per UNWIND batch.")
+@click.option("--batch-size", default=None, type=click.IntRange(min=1), help="Rows per UNWIND batch.")
 def load(build_dir, uri, user, password, database, replace_doc, batch_size):
     """Load a built graph into Neo4j: idempotent, batched MERGE; reloading changes nothing.
+
+    The graph is loaded with the ontology it was built with (see report.json).
 
     \b
     Examples:
       NEO4J_PASSWORD=secret kg load out/example
       kg load out/example --uri bolt://127.0.0.1:7687 --password secret --replace-doc
     """
-    from .ontology import load_ontology
-    from .sinks.neo4j import DEFAULT_BATCH_SIZE, Neo4jLoadError, connect, load_graph
-    graph = _read_build(build_dir)
-    try:
-        connection = connect(uri, user, password, database)
-        with connection.driver:
-            summary = load_graph(graph, connection.driver, database=connection.database,
-                                 batch_size=batch_size or DEFAULT_BATCH_SIZE, replace_docs=replace_doc,
-                                 ontology=load_ontology())
-    except Neo4jLoadError as exc:
-        raise click.ClickException(str(exc)) from None
+    from .api import load_build
+    from .sinks.neo4j import DEFAULT_BATCH_SIZE
+    graph, onto = _read_build(build_dir)
+    summary = load_build(build_dir, uri, user, password, database, graph=graph, ontology=onto,
+                         batch_size=batch_size or DEFAULT_BATCH_SIZE, replace_docs=replace_doc)
     click.echo(summary.describe())
 
 
@@ -394,5 +452,6 @@ def stats(build_dir, as_json):
       kg stats out/example --json | jq .predicates
     """
     from .analytics import format_summary, summary
-    result = summary(_read_build(build_dir))
+    graph, _ = _read_build(build_dir, with_ontology=False)
+    result = summary(graph)
     click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_summary(result))

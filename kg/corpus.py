@@ -10,32 +10,70 @@ it, so a restart cuts off whatever was half-written after the last entry and goe
 from __future__ import annotations
 
 import gzip
-import json
 import os
+import stat
+import threading
+import zlib
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
-from time import monotonic
+from time import monotonic, sleep
 from typing import Callable, Iterable, Iterator
 
+from .dictionaries import file_hash
 from .model import Document
+from .ontology import DEFAULT_ONTOLOGY
+from .resolve import DEFAULT_ALIASES
 from .extractor import DocumentResult, Extractor, Settings
-from .sinks.jsonl import DOCUMENTS, MENTIONS, TRIPLES, document_record
-from .sources import JSONL_SUFFIXES, SourceError, read_documents
+from .recognise.ner import DEFAULT_MODEL
+from .sinks.jsonl import DOCUMENTS, MENTIONS, PROBLEMS, TRIPLES, document_record, parse_line, to_line
+from .sources import JSONL_SUFFIXES, ReadNote, SourceError, files_under, read_documents
 
 PROGRESS = "progress.jsonl"
-OUTPUT_FILES = (TRIPLES, MENTIONS, DOCUMENTS)
+OUTPUT_FILES = (TRIPLES, MENTIONS, DOCUMENTS, PROBLEMS)
 TASKS_PER_WORKER = 4  # in flight per worker: enough to hide hand-over, little held in memory
 COMMIT_SECONDS = 1.0  # fsync at most this often; a kill loses at most this much work
 LOCAL = "local"
+PARENT_POLL_SECONDS = 0.5  # how soon a worker notices its parent was killed
 
 
 class ResumeError(ValueError):
     """The output directory holds a run with other settings; resuming it would mix results."""
+
+
+class DirectoryInUse(RuntimeError):
+    """Another run is writing into this output directory right now."""
+
+
+LOCK = ".lock"
+
+
+@contextmanager
+def directory_lock(directory: str | Path) -> Iterator[None]:
+    """Hold DIRECTORY/.lock for the length of a run: a second run into the same directory is
+    refused instead of interleaving its lines with ours. The lock dies with its process."""
+    import fcntl
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / LOCK, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            raise DirectoryInUse(f"{directory} is in use by another run ({lock.read().strip() or 'unknown pid'}); "
+                                 "wait for it to end or write elsewhere") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"pid {os.getpid()}\n")
+        lock.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +84,7 @@ class Lines:
     mentions: str
     triple_count: int
     mention_count: int
+    problems: str = ""  # what extraction lost (an unreadable figure), one JSON object a line
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +97,8 @@ class Outcome:
     mentions: int = 0
     skipped: bool = False  # done by an earlier run of the same output directory
     error: SourceError | None = None
+    notes: tuple[str, ...] = ()  # what reading did that is no failure: an id taken, so a new one
+    dropped: bool = False  # not a document after all: the same input given twice
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +111,40 @@ class Execution:
 
 def serialise(result: DocumentResult) -> Lines:
     def dump(records) -> str:
-        return "".join(json.dumps(r.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
-                       for r in records)
-    return Lines(dump(result.triples), dump(result.mentions), len(result.triples), len(result.mentions))
+        return "".join(to_line(r.to_dict()) for r in records)
+    return Lines(dump(result.triples), dump(result.mentions), len(result.triples), len(result.mentions),
+                 "".join(to_line(p) for p in result.problems))
+
+
+def fingerprint(settings: Settings) -> dict:
+    """What decides an extraction's results, by content: the sha256 of every ontology file,
+    dictionary and model file (the built-in ones included), not their paths, so an edited dictionary is never
+    mixed with results made from the old one. Alias tables only matter to resolution, which a
+    build redoes in full every time, so they are left out."""
+    files = {"ontology": ([] if settings.replace_ontology else [DEFAULT_ONTOLOGY]) + list(settings.ontology),
+             "dictionaries": [DEFAULT_ALIASES, *settings.dictionaries],
+             "model": sorted(DEFAULT_MODEL.iterdir()) if settings.use_model else []}
+    return {"use_model": settings.use_model, "replace_ontology": settings.replace_ontology,
+            **{kind: [_hash_or_reason(p) for p in paths] for kind, paths in files.items()}}
+
+
+def _hash_or_reason(path) -> str:
+    try:
+        return file_hash(path)
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}"
+
+
+def _difference(old: bytes, new: bytes) -> str:
+    try:
+        before, after = parse_line(old)["settings"], parse_line(new)["settings"]
+        changed = [key for key in after if before.get(key) != after[key]]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        changed = []
+    names = {"ontology": "the ontology files' contents", "dictionaries": "the dictionaries' contents",
+             "model": "the trained model",
+             "use_model": "--no-model", "replace_ontology": "--replace-ontology"}
+    return "changed: " + ", ".join(names.get(k, k) for k in changed) if changed else "written by another version"
 
 
 @lru_cache(maxsize=2)
@@ -81,26 +153,49 @@ def worker_extractor(settings: Settings) -> Extractor:
     return Extractor(settings)
 
 
+def start_worker(settings: Settings, parent: int) -> None:
+    """A worker process's first act: watch its parent, then load the models once."""
+    end_with_parent(parent)
+    worker_extractor(settings)
+
+
+def end_with_parent(parent: int, every: float = PARENT_POLL_SECONDS) -> None:
+    """End this process when process `parent` is gone: a SIGKILLed `kg build` has no chance to
+    stop its workers, and they must not go on computing for nobody."""
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            sleep(every)
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
 def extract_in_worker(settings: Settings, document: Document) -> Lines:
     return serialise(worker_extractor(settings)(document))
 
 
 def count_documents(inputs: Iterable[str | Path]) -> int | None:
-    """How many documents the inputs hold, for an ETA; None when that needs reading stdin."""
+    """How many documents the inputs hold, for an ETA; None when that needs reading stdin.
+    Never fails: what cannot be counted counts as one (reading it will say what is wrong)."""
     total = 0
     for spec in inputs:
         if str(spec) == "-":
             return None
         path = Path(spec)
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            total += _count_lines(file) if file.name.removesuffix(".gz").endswith(tuple(JSONL_SUFFIXES)) else 1
+        for file in (files_under(path) if path.is_dir() else [path]):
+            jsonl = isinstance(file, Path) and file.name.removesuffix(".gz").endswith(tuple(JSONL_SUFFIXES))
+            total += _count_lines(file) if jsonl else 1
     return total
 
 
 def _count_lines(path: Path) -> int:
-    with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as data:
-        return sum(1 for line in data if line.strip())
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return 1
+        with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as data:
+            return sum(1 for line in data if line.strip())
+    except (OSError, EOFError, zlib.error):
+        return 1
 
 
 @contextmanager
@@ -113,7 +208,7 @@ def _submitter(settings: Settings, execution: Execution,
             yield (lambda doc: client.submit(extract_in_worker, settings, doc, pure=False)), workers * TASKS_PER_WORKER
     elif execution.workers > 1:
         with ProcessPoolExecutor(execution.workers, mp_context=get_context("spawn"),
-                                 initializer=worker_extractor, initargs=(settings,)) as pool:
+                                 initializer=start_worker, initargs=(settings, os.getpid())) as pool:
             yield (lambda doc: pool.submit(extract_in_worker, settings, doc)), execution.workers * TASKS_PER_WORKER
     else:
         here = extractor or worker_extractor(settings)
@@ -169,7 +264,7 @@ class ResultFiles:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.done: set[tuple[str, str]] = set()
         self.offsets = [0] * len(OUTPUT_FILES)
-        header = (json.dumps({"settings": asdict(settings)}, ensure_ascii=False) + "\n").encode("utf-8")
+        header = to_line({"settings": fingerprint(settings)}).encode("utf-8")
         manifest_length = 0
         if (self.directory / PROGRESS).exists() and not force:
             manifest_length = self._resume(header)
@@ -188,9 +283,10 @@ class ResultFiles:
                 if not line.endswith(b"\n"):
                     break  # a line the kill cut short: that document was not done
                 if number == 0 and line != header:
-                    raise ResumeError(f"{self.directory} holds a run with other settings; use --force to start over")
+                    raise ResumeError(f"{self.directory} holds a run with other settings "
+                                      f"({_difference(line, header)}); use --force to start over")
                 if number:
-                    record = json.loads(line)
+                    record = parse_line(line)
                     self.done.add((record["id"], record["hash"]))
                     self.offsets = record["offsets"]
                 length += len(line)
@@ -205,13 +301,13 @@ class ResultFiles:
         return (document.id, document.content_hash) in self.done
 
     def write(self, document: Document, lines: Lines) -> None:
-        document_line = json.dumps(document_record(document), ensure_ascii=False, separators=(",", ":")) + "\n"
-        for index, text in enumerate((lines.triples, lines.mentions, document_line)):
+        document_line = to_line(document_record(document))
+        for index, text in enumerate((lines.triples, lines.mentions, document_line, lines.problems)):
             data = text.encode("utf-8")
             self.files[index].write(data)
             self.offsets[index] += len(data)
         entry = {"id": document.id, "hash": document.content_hash, "offsets": self.offsets}
-        self.uncommitted.append((json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
+        self.uncommitted.append(to_line(entry).encode("utf-8"))
         if monotonic() - self.last_commit >= COMMIT_SECONDS:
             self.commit()
 
@@ -243,16 +339,30 @@ def extract_corpus(inputs: Iterable[str | Path], directory: str | Path, settings
     Yields one Outcome per input as its results are written (read and extraction errors
     included); `extractor` is used only when extracting in this process.
     """
+    with directory_lock(directory):
+        yield from _extract_corpus(inputs, directory, settings, execution, force, stdin, extractor)
+
+
+def _extract_corpus(inputs, directory, settings, execution, force, stdin, extractor) -> Iterator[Outcome]:
     files = ResultFiles(directory, settings, force)
     try:
         todo: deque[Outcome] = deque()
 
+        notes: dict[str, list[ReadNote]] = {}
+
+        def note(document: Document, what: ReadNote) -> None:
+            if what.dropped:
+                todo.append(Outcome(document.source or document.id, dropped=True, notes=_said(document, [what])))
+            else:
+                notes.setdefault(document.id, []).append(what)
+
         def unfinished() -> Iterator[Document]:
-            for item in read_documents(inputs, stdin=stdin):
+            for item in read_documents(inputs, stdin=stdin, on_note=note):
                 if isinstance(item, SourceError):
                     todo.append(Outcome(item.source, error=item))
                 elif files.is_done(item):
-                    todo.append(Outcome(item.source or item.id, len(item.text), skipped=True))
+                    todo.append(Outcome(item.source or item.id, len(item.text), skipped=True,
+                                        notes=_said(item, notes.pop(item.id, ()))))
                 else:
                     yield item
 
@@ -262,13 +372,24 @@ def extract_corpus(inputs: Iterable[str | Path], directory: str | Path, settings
                 source = document.source or document.id
                 if isinstance(lines, Exception):
                     reason = f"extraction failed: {type(lines).__name__}: {lines}"
-                    yield Outcome(source, len(document.text), error=SourceError(source, reason))
+                    yield Outcome(source, len(document.text), error=SourceError(source, reason),
+                                  notes=_said(document, notes.pop(document.id, ())))
                     continue
-                files.write(document, lines)
-                yield Outcome(source, len(document.text), lines.triple_count, lines.mention_count)
+                said = notes.pop(document.id, ())
+                lost = "".join(to_line({"doc": document.id, "start": n.start, "end": n.end,
+                                        "text": document.text[n.start:n.end], "reason": n.message})
+                               for n in said if n.lost)
+                files.write(document, replace(lines, problems=lost + lines.problems))
+                yield Outcome(source, len(document.text), lines.triple_count, lines.mention_count,
+                              notes=_said(document, said))
             yield from _drain(todo)
     finally:
         files.close()
+
+
+def _said(document: Document, notes) -> tuple[str, ...]:
+    """Notes for the user; what was lost is written to problems.jsonl and listed from there."""
+    return tuple(f"{document.source or document.id}: {n.message}" for n in notes if not n.lost)
 
 
 def _drain(outcomes: deque[Outcome]) -> Iterator[Outcome]:

@@ -8,7 +8,7 @@ what it made.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from time import perf_counter
 from typing import Iterable, Iterator
@@ -45,6 +45,7 @@ class DocumentResult:
     mentions: list[Mention]
     triples: list[Triple]
     seconds: float = 0.0
+    problems: list[dict] = field(default_factory=list)  # what was lost, e.g. an unreadable figure
 
 
 class Extractor:
@@ -68,8 +69,20 @@ class Extractor:
 
     def __call__(self, document: Document) -> DocumentResult:
         started = perf_counter()
+        document, problems = _without_surrogates(document)
         doc = self.analyse(document)
-        return DocumentResult(document, doc.mentions, doc.triples, perf_counter() - started)
+        return DocumentResult(document, doc.mentions, doc.triples, perf_counter() - started, problems + doc.problems)
+
+
+def _without_surrogates(document: Document) -> tuple[Document, list[dict]]:
+    """A text with lone surrogates (\\ud800: no Unicode text, nothing downstream can encode it)
+    gets U+FFFD in their place, one for one so every offset holds, and a problem saying so."""
+    lone = [i for i, ch in enumerate(document.text) if "\ud800" <= ch <= "\udfff"]
+    if not lone:
+        return document, []
+    text = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in document.text)
+    return replace(document, text=text), [{"doc": document.id, "start": lone[0], "end": lone[0] + 1, "text": "\ufffd",
+                                           "reason": f"{len(lone)} lone surrogate(s) replaced by U+FFFD"}]
 
 
 def extract(inputs: Iterable[str | Path], extractor: Extractor,

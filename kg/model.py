@@ -146,7 +146,8 @@ class Doc:
     mentions: list["Mention"] = field(default_factory=list)  # the chosen, non-overlapping names
     triggers: list[TriggerHit] = field(default_factory=list)
     triples: list["Triple"] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # what a stage could not read, e.g. one figure
+    # what a stage could not read, e.g. one figure: {"doc", "start", "end", "text", "reason"}
+    problems: list[dict] = field(default_factory=list)
 
     @property
     def id(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from time import perf_counter
 
@@ -30,19 +29,21 @@ def write_outputs(graph: KnowledgeGraph, report: dict, directory: str | Path, on
     for name in rdf_formats:
         started = perf_counter()
         path = directory / f"{GRAPH_STEM}{rdf_format(name).suffix}"
-        report.setdefault("rdf_statements", {})[name] = write_rdf(graph, path, name, ontology, base)
+        with jsonl.replacing(path) as partial:
+            report.setdefault("rdf_statements", {})[name] = write_rdf(graph, partial, name, ontology, base)
         paths[name] = str(path)
         timings[f"write_{name}"] = round(perf_counter() - started, 3)
     if html:
         started = perf_counter()
-        paths["html"] = str(write_html(graph, directory / PAGE, ontology, title=title))
+        with jsonl.replacing(directory / PAGE) as partial:
+            write_html(graph, partial, ontology, title=title)
+        paths["html"] = str(directory / PAGE)
         timings["write_html"] = round(perf_counter() - started, 3)
     report["counts"] = {"documents": len(graph.documents), "mentions": len(graph.mentions),
                         "entities": len(graph.entities), "triples": len(graph.triples),
                         "rejected": len(graph.rejected)}
     report["per_predicate"] = _per_predicate(graph)
-    (directory / jsonl.REPORT).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    paths["report"] = str(directory / jsonl.REPORT)
+    paths["report"] = str(jsonl.write_report(directory, report))
     return paths
 
 

@@ -407,7 +407,9 @@ def find_quantities(text: str, ontology: Ontology) -> list[QuantityMatch]:
     return _find_quantities(text, _unit_table(ontology))
 
 
-def _find_quantities(text: str, table: _UnitTable) -> list[QuantityMatch]:
+def _find_quantities(text: str, table: _UnitTable, unreadable: list | None = None) -> list[QuantityMatch]:
+    """The figures of `text`; (start, end) of each one too large or too precise to compute goes to
+    `unreadable` when given (it costs that figure only)."""
     times = [(t.start, t.end) for t in find_times(text)]
     out: list[QuantityMatch] = []
     pos = 0
@@ -416,8 +418,12 @@ def _find_quantities(text: str, table: _UnitTable) -> list[QuantityMatch]:
             pos = m.end()
             try:
                 found = _expression(text, m, table)
-            except (ValueError, DecimalException):
-                continue  # 一二 is no number; 99999999999999999999999999亿 is more than Decimal holds
+            except ValueError:
+                continue  # 一二 is no number
+            except DecimalException:
+                if unreadable is not None:
+                    unreadable.append((m.start(), m.end()))  # 99999999999999999999999999亿: more than a Decimal holds
+                continue
             if found is None or not _plausible(text, *found):
                 continue
             start, end = found[0].start, (found[1] or found[0]).end
@@ -427,6 +433,8 @@ def _find_quantities(text: str, table: _UnitTable) -> list[QuantityMatch]:
             try:
                 quantity = _quantity(raw, *found, table)
             except DecimalException:
+                if unreadable is not None:
+                    unreadable.append((start, end))
                 continue
             out.append(QuantityMatch(start, end, quantity))
             pos = end
@@ -443,4 +451,9 @@ class QuantityReader:
 
     def __call__(self, doc: Doc) -> None:
         in_time = Coverage(len(doc.text), ((t.start, t.end) for t in doc.times))
-        doc.quantities = [q for q in _find_quantities(doc.text, self.units) if not in_time.overlaps(q.start, q.end)]
+        unreadable: list[tuple[int, int]] = []
+        doc.quantities = [q for q in _find_quantities(doc.text, self.units, unreadable)
+                          if not in_time.overlaps(q.start, q.end)]
+        doc.problems += [{"doc": doc.id, "start": start, "end": end, "text": doc.document.text[start:end][:80],
+                          "reason": "unreadable figure: too large or too precise to compute"}
+                         for start, end in unreadable]

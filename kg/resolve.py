@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
+from .dictionaries import read_table
 from .model import Entity, Mention, Quantity, Triple, entity_id
 from .grammar import Grammar
 from .ontology import Ontology
@@ -74,16 +75,7 @@ class _Group:
 
 def load_alias_table(path: str | Path) -> list[AliasEntry]:
     """Read a TSV alias table: name<TAB>class<TAB>alias1|alias2…; '#' starts a comment line."""
-    entries = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        cells = [c.strip() for c in line.split("\t")]
-        if len(cells) not in (2, 3) or not cells[0] or not cells[1]:
-            raise ValueError(f"{path}:{number}: expected name<TAB>class<TAB>alias1|alias2, got {line!r}")
-        aliases = tuple(a.strip() for a in cells[2].split("|") if a.strip()) if len(cells) == 3 else ()
-        entries.append(AliasEntry(cells[0], cells[1], aliases))
-    return entries
+    return [AliasEntry(row.name, row.type, row.aliases) for row in read_table(path)]
 
 
 def _alternatives(words) -> str:

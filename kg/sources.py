@@ -8,19 +8,25 @@ an exception that would stop the run: the caller reports it and goes on with the
 from __future__ import annotations
 
 import codecs
+import errno
 import gzip
 import io
-import json
+import os
+import stat
 import sys
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator, Union
+from typing import BinaryIO, Callable, Iterable, Iterator, Union
 
 from .model import Document
+from .sinks.jsonl import parse_line
 
 TEXT_SUFFIXES = {".txt", ".md", ".text", ".csv", ".tsv", ""}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 TITLE_MAX = 80
+MIN_VALID_PER_BAD_BYTE = 20  # a UTF-8 file with fewer valid characters per bad byte is no UTF-8
+RENAMED_MARK = "~"  # report, report~2: two inputs that would have had the same id
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,21 +47,50 @@ class NotText(ValueError):
     """Raised by `decode` for bytes that are no text in any encoding we accept."""
 
 
-def decode(data: bytes) -> str:
-    """Bytes → text: UTF-8 (with or without BOM), UTF-16 (with or without BOM), GB18030/GBK.
+@dataclass(frozen=True, slots=True)
+class ReadNote:
+    """Something the reader did to a document it kept: gave it a new id because an earlier
+    input had its id, or replaced bytes that were not text (`lost`: part of the input is gone)."""
 
-    Without a BOM, UTF-8 is tried first (it rarely decodes anything else); GB18030 and BOM-less
-    UTF-16 both accept many byte strings, so the one whose result looks most like Chinese or
-    ASCII text wins.
+    message: str
+    lost: bool = False
+    dropped: bool = False  # the document is not read (the same input given twice)
+    start: int = 0  # where in the text, for what was lost
+    end: int = 0
+
+
+def decode(data: bytes) -> str:
+    """Bytes → text: UTF-8 (with or without BOM), UTF-16 (with or without BOM), GB18030/GBK."""
+    return decode_counted(data)[0]
+
+
+def decode_counted(data: bytes) -> tuple[str, int]:
+    """Bytes → (text, how many invalid bytes were replaced by U+FFFD).
+
+    Without a BOM, UTF-8 is tried first (it rarely decodes anything else); a UTF-8 text with a
+    few bad bytes (at most one per 20 valid non-ASCII characters) is kept, each bad byte replaced
+    by U+FFFD and counted. Then GB18030 and BOM-less UTF-16, which both accept many byte strings:
+    the one whose result looks most like Chinese or ASCII text wins. Shift-JIS (Japanese) is
+    refused with that reason rather than read as GB18030 gibberish.
     """
     if data.startswith(codecs.BOM_UTF8):
-        return _checked(data[3:].decode("utf-8", errors="strict"))
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _checked(data.decode("utf-16"))
+        data = data[3:]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return _checked(data.decode("utf-16")), 0
+        except UnicodeDecodeError as exc:
+            raise NotText(f"a UTF-16 byte-order mark, then bytes that are not UTF-16 ({exc.reason})") from None
     try:
-        return _checked(data.decode("utf-8"))
+        return _checked(data.decode("utf-8")), 0
     except UnicodeDecodeError:
         pass
+    replaced = data.decode("utf-8", errors="replace")
+    bad = replaced.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+    valid_non_ascii = sum(1 for ch in replaced if ord(ch) > 127) - replaced.count("\ufffd")
+    if 0 < bad and valid_non_ascii >= MIN_VALID_PER_BAD_BYTE * bad:
+        return _checked(replaced), bad
+    if _looks_japanese(data):
+        raise NotText("Shift-JIS (Japanese) text; only UTF-8, UTF-16 and GB18030/GBK are read")
     candidates = []
     for encoding in ("gb18030", "utf-16-le", "utf-16-be"):
         try:
@@ -65,7 +100,17 @@ def decode(data: bytes) -> str:
         candidates.append((_plausibility(text), encoding, text))
     if not candidates or max(candidates)[0] < 0.9:
         raise NotText("binary data, or not UTF-8, UTF-16 or GB18030 text")
-    return _checked(max(candidates)[2])
+    return _checked(max(candidates)[2]), 0
+
+
+def _looks_japanese(data: bytes) -> bool:
+    """Shift-JIS bytes whose kana make up a good part of the text: no Chinese text reads so."""
+    try:
+        text = data.decode("shift_jis")
+    except UnicodeDecodeError:
+        return False
+    kana = sum(1 for ch in text[:4000] if "\u3040" <= ch <= "\u30ff")
+    return kana >= 5 and kana * 10 >= len(text[:4000].strip())
 
 
 def _plausibility(text: str) -> float:
@@ -95,30 +140,136 @@ def title_of(text: str) -> str:
     return ""
 
 
-def read_documents(inputs: Iterable[str | Path], stdin: BinaryIO | None = None) -> Iterator[Item]:
+def read_documents(inputs: Iterable[str | Path], stdin: BinaryIO | None = None,
+                   on_note: Callable[[Document, ReadNote], None] | None = None) -> Iterator[Item]:
     """Every document of every input, in order; unreadable inputs as `SourceError` items.
 
     An input is a file (text or JSON Lines, optionally .gz), a directory (read recursively, in
-    sorted order, hidden files skipped) or "-" for standard input.
+    sorted order, hidden files skipped, links followed once; a link loop, a dangling link, an
+    unreadable folder or a FIFO/device inside it is a `SourceError`) or "-" for standard input.
+    Ids are unique in one call: a document whose id an earlier one took (report.txt in two
+    folders, a JSON Lines id used twice) is kept apart as id~2, id~3…; `on_note` hears of
+    that, and of bytes replaced because they were not text.
     """
+    taken: dict[str, tuple[str, str]] = {}  # id → (source, content hash) of the document that has it
+
+    def note(document: Document, what: ReadNote) -> None:
+        if on_note is not None:
+            on_note(document, what)
+
+    for item, replaced in _read_inputs(inputs, stdin):
+        if isinstance(item, Document):
+            if taken.get(item.id) == (item.source, item.content_hash):
+                note(item, ReadNote("the same input given twice: read once", dropped=True))
+                continue
+            item = _unique(item, taken, note)
+            if replaced:
+                first = item.text.find("\ufffd")
+                note(item, ReadNote(f"{replaced} byte(s) that are not UTF-8 replaced by U+FFFD", lost=True,
+                                    start=max(first, 0), end=max(first, 0) + 1))
+        yield item
+
+
+def _unique(document: Document, taken: dict[str, tuple[str, str]],
+            note: Callable[[Document, ReadNote], None]) -> Document:
+    if document.id in taken:
+        number = 2
+        while f"{document.id}{RENAMED_MARK}{number}" in taken:
+            number += 1
+        renamed = replace(document, id=f"{document.id}{RENAMED_MARK}{number}")
+        note(renamed, ReadNote(f"id {document.id!r} was taken by an earlier input, now {renamed.id!r}"))
+        document = renamed
+    taken[document.id] = (document.source, document.content_hash)
+    return document
+
+
+def _read_inputs(inputs: Iterable[str | Path], stdin: BinaryIO | None) -> Iterator[tuple[Item, int]]:
     for spec in inputs:
         if str(spec) == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
             yield from _read_bytes("stdin", "stdin", stream.read())
             continue
         path = Path(spec)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file()
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
-            for file in files:
-                yield from _read_file(file, _doc_id(file.relative_to(path)))
-        elif path.exists():
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            yield SourceError(shown_path(path), _stat_failure(path, exc)), 0
+            continue
+        if stat.S_ISDIR(mode):
+            for file in files_under(path):
+                if isinstance(file, SourceError):
+                    yield file, 0
+                else:
+                    yield from _read_file(file, _doc_id(file.relative_to(path)))
+        elif stat.S_ISREG(mode):
             yield from _read_file(path, _doc_id(Path(path.name)))
         else:
-            yield SourceError(str(path), "no such file or directory")
+            yield SourceError(shown_path(path), f"{_not_regular(mode)}; to read a stream, pipe it in and "
+                                                "give - as the input"), 0
+
+
+def files_under(root: Path) -> Iterator[Path | SourceError]:
+    """The regular files in a folder tree, in sorted order, hidden ones skipped. Links are
+    followed, each folder read once; whatever cannot be read is a `SourceError`, never skipped
+    in silence."""
+    seen = {root.resolve()}
+
+    def walk(folder: Path) -> Iterator[Path | SourceError]:
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as exc:
+            yield SourceError(shown_path(folder), f"cannot read folder: {exc.strerror or exc}")
+            return
+        for name in names:
+            if name.startswith("."):
+                continue
+            path = folder / name
+            try:
+                mode = path.stat().st_mode
+            except OSError as exc:
+                yield SourceError(shown_path(path), _stat_failure(path, exc))
+                continue
+            if stat.S_ISDIR(mode):
+                real = path.resolve()
+                if any(folder_read.is_relative_to(real) for folder_read in seen):
+                    yield SourceError(shown_path(path), "symbolic link loop (to a folder that holds this one)")
+                    continue
+                if real in seen:
+                    yield SourceError(shown_path(path), "link to a folder already read; not read again")
+                    continue
+                seen.add(real)
+                yield from walk(path)
+            elif stat.S_ISREG(mode):
+                yield path
+            else:
+                yield SourceError(shown_path(path), f"{_not_regular(mode)}; skipped")
+
+    yield from walk(root)
+
+
+def _stat_failure(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if exc.errno == errno.ENOENT and path.is_symlink():
+        return f"dangling symbolic link (to {shown_path(Path(os.readlink(path)))})"
+    if exc.errno == errno.ENOENT:
+        return "no such file or directory"
+    return f"cannot read: {exc.strerror or exc}"
+
+
+def _not_regular(mode: int) -> str:
+    kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+    return f"not a regular file ({kind})"
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as text that can be written anywhere: bytes that are not UTF-8 as \\xNN."""
+    return os.fsencode(path).decode("utf-8", errors="backslashreplace")
 
 
 def _doc_id(relative: Path) -> str:
+    relative = Path(shown_path(relative))
     name = relative.name
     for suffix in (".gz", *JSONL_SUFFIXES, *TEXT_SUFFIXES - {""}):
         if name.endswith(suffix):
@@ -126,29 +277,33 @@ def _doc_id(relative: Path) -> str:
     return str(relative.with_name(name)) if name else str(relative)
 
 
-def _read_file(path: Path, doc_id: str) -> Iterator[Item]:
+def _read_file(path: Path, doc_id: str) -> Iterator[tuple[Item, int]]:
     try:
         data = path.read_bytes()
         if path.suffix == ".gz":
             data = gzip.decompress(data)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        yield SourceError(str(path), f"cannot read: {exc}")
+    except OSError as exc:  # gzip.BadGzipFile is one
+        yield SourceError(shown_path(path), f"cannot read: {exc.strerror or exc}"), 0
         return
-    yield from _read_bytes(str(path), doc_id, data)
+    except (EOFError, zlib.error) as exc:
+        yield SourceError(shown_path(path), f"cannot read: truncated or damaged gzip ({exc})"), 0
+        return
+    yield from _read_bytes(shown_path(path), doc_id, data)
 
 
-def _read_bytes(source: str, doc_id: str, data: bytes) -> Iterator[Item]:
+def _read_bytes(source: str, doc_id: str, data: bytes) -> Iterator[tuple[Item, int]]:
     try:
-        text = decode(data)
+        text, replaced = decode_counted(data)
     except NotText as exc:
-        yield SourceError(source, f"not a text file: {exc}")
+        yield SourceError(source, f"not a text file: {exc}"), 0
         return
     if _looks_like_jsonl(source, text):
-        yield from _read_jsonl(source, text)
+        for item in _read_jsonl(source, text):  # replaced bytes counted where they landed
+            yield item, (item.text.count("\ufffd") if replaced and isinstance(item, Document) else 0)
     elif not text.strip():
-        yield SourceError(source, "empty document")
+        yield SourceError(source, "empty document"), 0
     else:
-        yield Document(doc_id, text, source, title_of(text))
+        yield Document(doc_id, text, source, title_of(text)), replaced
 
 
 def _looks_like_jsonl(source: str, text: str) -> bool:
@@ -159,21 +314,21 @@ def _looks_like_jsonl(source: str, text: str) -> bool:
     if first != "{":
         return False
     try:
-        return isinstance(json.loads(io.StringIO(text.lstrip()).readline()), dict)
-    except json.JSONDecodeError:
+        return isinstance(parse_line(io.StringIO(text.lstrip()).readline()), dict)
+    except ValueError:
         return False
 
 
 def _read_jsonl(source: str, text: str) -> Iterator[Item]:
     """`{"id": ..., "text": ...}` per line (optional "title", "source"); bad lines are reported."""
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):  # not splitlines: U+2028 may sit in a string
         if not line.strip():
             continue
         where = f"{source}:{number}"
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield SourceError(where, f"invalid JSON: {exc.msg}")
+            record = parse_line(line)
+        except ValueError as exc:
+            yield SourceError(where, str(exc))
             continue
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             yield SourceError(where, 'expected an object with a "text" string')

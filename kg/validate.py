@@ -44,25 +44,42 @@ Check = Callable[[Triple, "Predicate | None", Ontology], Iterator[Violation]]
 TIME_GRAMMAR = "YYYY | YYYY-Qn | YYYY-Qn..Qm | YYYY-Hn | YYYY-MM | YYYY-MM-DD | YYYY..YYYY | FYYYYY | Qn"
 
 
+@dataclass(slots=True)
+class ValidationTally:
+    """Validation counts, added one triple at a time and holding no triple: the one summary
+    of a validation, for `ValidationResult` in memory and for a build streaming from files."""
+
+    valid: int = 0
+    rejected: int = 0
+    by_rule: Counter = field(default_factory=Counter)
+    by_predicate: dict[str, Counter] = field(default_factory=dict)
+
+    def add(self, triple: Triple, violations: tuple[Violation, ...]) -> None:
+        outcome = "rejected" if violations else "valid"
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        self.by_rule.update(v.rule for v in violations)
+        self.by_predicate.setdefault(triple.predicate.id, Counter(valid=0, rejected=0))[outcome] += 1
+
+    def summary(self) -> dict:
+        """Counts for the run report: totals, violations per rule, outcomes per predicate."""
+        return {"total": self.valid + self.rejected, "valid": self.valid, "rejected": self.rejected,
+                "by_rule": {rule: self.by_rule[rule] for rule in RULES},
+                "by_predicate": {p: dict(c) for p, c in sorted(self.by_predicate.items())}}
+
+
 @dataclass
 class ValidationResult:
     valid: list[Triple] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
 
     def summary(self) -> dict:
-        """Counts for the run report: totals, violations per rule, outcomes per predicate."""
-        by_rule = Counter(v.rule for r in self.rejected for v in r.violations)
-        by_predicate: dict[str, Counter] = {}
-        outcomes = [(t, "valid") for t in self.valid] + [(r.triple, "rejected") for r in self.rejected]
-        for triple, outcome in outcomes:
-            by_predicate.setdefault(triple.predicate.id, Counter(valid=0, rejected=0))[outcome] += 1
-        return {
-            "total": len(self.valid) + len(self.rejected),
-            "valid": len(self.valid),
-            "rejected": len(self.rejected),
-            "by_rule": {rule: by_rule[rule] for rule in RULES},
-            "by_predicate": {p: dict(c) for p, c in sorted(by_predicate.items())},
-        }
+        """`ValidationTally.summary` of these triples."""
+        tally = ValidationTally()
+        for triple in self.valid:
+            tally.add(triple, ())
+        for rejection in self.rejected:
+            tally.add(rejection.triple, rejection.violations)
+        return tally.summary()
 
 
 def validate(triples: Iterable[Triple], ontology: Ontology) -> ValidationResult:

@@ -102,3 +102,10 @@ def test_to_neo4j_loads_the_graph(graph, neo4j_driver):
     names = neo4j_driver.execute_query(
         "MATCH (:Entity {name: '华信电池'})-[:PARTNER_OF]->(o) RETURN o.name AS name").records
     assert [r["name"] for r in names] == ["蓝图汽车"]
+
+
+def test_a_figure_too_large_to_compute_is_a_warning_and_the_rest_is_built(names):
+    with pytest.warns(kg.api.PartlyReadWarning, match="text-1:.*unreadable figure"):
+        graph = kg.build("蓝图汽车营收99999999999999999999999999亿元，净利润32亿元。", dictionaries=[names],
+                         use_model=False)
+    assert [t.object.raw for t in graph.triples if t.predicate.id == "netProfit"] == ["32亿元"]

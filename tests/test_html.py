@@ -11,7 +11,6 @@ import pytest
 
 from kg.model import (Entity, Evidence, KnowledgeGraph, PredicateRef, Quantity, Span,
                       TimeQualifier, Triple)
-from kg.ontology import load_ontology
 from kg.sinks.html import (LARGE_GRAPH_NODES, MIN_SIZE, UNKNOWN_COLOUR, evidence_segments, node_sizes,
                            page_data, quantity_value, write_html)
 from kg.sinks.html_template import json_for_script, render_page
@@ -27,11 +26,6 @@ DOC = ("星河科技有限公司与云帆半导体达成合作。"
        "青岚资本投资了星河科技有限公司。"
        "林晓明任职于云帆半导体。"
        f"云帆半导体发布了{HOSTILE}。")
-
-
-@pytest.fixture(scope="module")
-def ontology():
-    return load_ontology()
 
 
 def _evidence(sentence: str, **roles: str) -> Evidence:

@@ -5,13 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from kg.ontology import load_ontology
 from kg.quantities import find_quantities, normalise_quantity
-
-
-@pytest.fixture(scope="module")
-def ontology():
-    return load_ontology()
 
 
 @pytest.mark.parametrize("raw, value, unit, dimension", [

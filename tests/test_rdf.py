@@ -28,11 +28,6 @@ HOSTILE = ['比亚迪 汽车', '他说"你好"', "<script>&</script>", "🚗⚡�
            "e\u0301"]  # the last one is decomposed: NFC must not change the literal
 
 
-@pytest.fixture(scope="module")
-def ontology():
-    return load_ontology()
-
-
 def _quantity_triple(subject: Entity, predicate: str, label: str, raw: str, value: str, unit: str,
                      dimension: str, year: str, doc: str = "d1", **extra) -> Triple:
     sentence = f"{subject.name}{year}年{label}{raw}。"

@@ -3,13 +3,12 @@ from decimal import Decimal
 import pytest
 
 from kg.model import Entity, Evidence, Mention, PredicateRef, Quantity, Triple
-from kg.ontology import load_ontology
 from kg.resolve import EntityResolver, fold, load_alias_table, strip_legal_suffix
 
 
 @pytest.fixture(scope="module")
-def onto():
-    return load_ontology()
+def onto(ontology):
+    return ontology
 
 
 @pytest.fixture

@@ -26,11 +26,6 @@ SHENZHEN = Entity.named("深圳", "Location")
 
 
 @pytest.fixture(scope="module")
-def ontology():
-    return load_ontology()
-
-
-@pytest.fixture(scope="module")
 def ontology_graph():
     return load_graph()
 

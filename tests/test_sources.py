@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kg.model import Document
-from kg.sources import SourceError, decode, read_documents
+from kg.sources import SourceError, decode, decode_counted, read_documents
 
 ARTICLE = "比亚迪2023年营收6023亿元，同比增长42%。\n公司董事长王传福表示将继续加大研发投入。\n"
 
@@ -87,3 +87,25 @@ def test_stdin_text_and_stdin_jsonl():
     assert doc.id == "stdin" and doc.text == ARTICLE
     jsonl = '{"id": "s1", "text": "小鹏汽车交付3万辆。"}\n'.encode("utf-8")
     assert [d.id for d in documents(read_documents(["-"], stdin=io.BytesIO(jsonl)))] == ["s1"]
+
+
+def test_ids_are_unique_in_one_read_and_the_same_file_twice_is_read_once(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text(f"{folder}公司发布年报。", encoding="utf-8")
+    (tmp_path / "report~2.txt").write_text("另一份报告。", encoding="utf-8")
+    notes = []
+    paths = [tmp_path / "a" / "report.txt", tmp_path / "report~2.txt", tmp_path / "b" / "report.txt",
+             tmp_path / "a" / "report.txt"]
+    docs = documents(read_documents(paths, on_note=lambda doc, note: notes.append((doc.id, note))))
+    assert [d.id for d in docs] == ["report", "report~2", "report~3"]
+    assert docs[2].text == "b公司发布年报。"
+    assert [(i, n.dropped) for i, n in notes] == [("report~3", False), ("report", True)]
+
+
+def test_a_few_bad_utf8_bytes_are_replaced_and_counted_while_gbk_stays_gbk():
+    damaged = ARTICLE.encode("utf-8")
+    text, replaced = decode_counted(damaged[:6] + b"\xc3\x28" + damaged[6:])
+    assert replaced == 1 and text == ARTICLE[:2] + "\ufffd(" + ARTICLE[2:]
+    assert decode_counted(ARTICLE.encode("gbk")) == (ARTICLE, 0)
+    assert decode_counted("平安".encode("gbk")) == ("平安", 0)  # too short to be taken for damaged UTF-8

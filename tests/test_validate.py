@@ -11,8 +11,8 @@ SENTENCE = "星河动力与青松电池达成战略合作，2023年营收达12�
 
 
 @pytest.fixture(scope="module")
-def onto():
-    return load_ontology()
+def onto(ontology):
+    return ontology
 
 
 def company(name="星河动力"):

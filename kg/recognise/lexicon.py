@@ -14,11 +14,8 @@ from typing import Iterable, Iterator
 
 import ahocorasick
 
+from ..dictionaries import DictionaryError, read_table  # noqa: F401  (DictionaryError: re-exported)
 from ..text import normalise
-
-
-class DictionaryError(ValueError):
-    """A dictionary file that cannot be read, with the file and line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,23 +28,7 @@ class LexiconEntry:
 
 def read_dictionary(path: str | Path, tier: int = 3) -> list[LexiconEntry]:
     """A TSV dictionary: name<TAB>class<TAB>alias|alias…  (# comments and a header allowed)."""
-    entries = []
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DictionaryError(f"{path}: cannot read dictionary: {exc}") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        cells = line.split("\t")
-        if number == 1 and cells[0].strip().lower() == "name":
-            continue
-        if len(cells) < 2 or not cells[0].strip() or not cells[1].strip():
-            raise DictionaryError(f"{path}:{number}: expected name<TAB>class[<TAB>alias|alias]")
-        aliases = tuple(a.strip() for a in cells[2].split("|") if a.strip()) if len(cells) > 2 else ()
-        entries.append(LexiconEntry(cells[0].strip(), cells[1].strip(), aliases, tier))
-    return entries
+    return [LexiconEntry(row.name, row.type, row.aliases, tier) for row in read_table(path)]
 
 
 def _is_latin(ch: str) -> bool:
