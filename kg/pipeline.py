@@ -98,6 +98,8 @@ def resolve_extracted(extracted: Path, directory: Path, ontology: Ontology, alia
         resolver.learn_document_aliases(document.text, mentions, document.id)
         for m in mentions:
             resolver.canonical(m.norm or m.text, m.type, document.id)
+            if m.norm and m.text != m.norm:
+                resolver.add_spelling(m.text, m.type, document.id)  # 寧德時代: searchable as written
     report.seconds["resolve"] = perf_counter() - started
     started = perf_counter()
     tally, used = ValidationTally(), set()

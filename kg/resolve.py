@@ -203,6 +203,11 @@ class EntityResolver:
         """The canonical entity for a mention; counts the mention and keeps the surface as alias."""
         return self._attach(name, type, 1, doc)
 
+    def add_spelling(self, surface: str, type: str, doc: str = "") -> Entity:
+        """Another spelling of a mention (its original script: 寧德時代 for 宁德时代) kept as an
+        alias of the same entity, without counting the mention twice."""
+        return self._attach(surface, type, 0, doc)
+
     def resolve_triple(self, triple: Triple) -> Triple:
         """Subject and entity object replaced by their canonical entities (mentions not counted)."""
         obj = triple.object

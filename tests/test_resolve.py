@@ -1,3 +1,4 @@
+import json
 from decimal import Decimal
 
 import pytest
@@ -158,3 +159,14 @@ def test_empty_name_passes_through_for_validation(resolver):
                     Evidence("d1", "合作。", 0, 3))
     assert resolver.resolve_triple(triple).subject == blank
     assert resolver.entities()[0].name == "青禾"
+
+
+def test_the_original_spelling_of_a_traditional_mention_is_an_alias(tmp_path):
+    from kg.extractor import Settings
+    from kg.pipeline import build
+    article = tmp_path / "tw.txt"
+    article.write_text("寧德時代2024年營收3620億元。\n", encoding="utf-8")
+    build([article], tmp_path / "out", Settings(use_model=False))
+    entities = [json.loads(line) for line in open(tmp_path / "out" / "entities.jsonl", encoding="utf-8")]
+    [catl] = [e for e in entities if e["name"] == "宁德时代"]
+    assert "寧德時代" in catl["aliases"]
