@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from time import perf_counter
@@ -60,8 +59,9 @@ def _run_options(f):
     f = click.option("--scheduler", default="", metavar="ADDRESS",
                      help="Run on a Dask cluster: tcp://host:8786, or 'local' for a cluster of --workers "
                           "processes on this machine.")(f)
-    f = click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
-                     help="Worker processes; each loads the models once.")(f)
+    f = click.option("--workers", type=click.IntRange(min=1), default=None,
+                     help="Worker processes; each loads the models once. Default: one process for inputs "
+                          "under 1 MB, else one per core.")(f)
     return f
 
 

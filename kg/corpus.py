@@ -101,11 +101,15 @@ class Outcome:
     dropped: bool = False  # not a document after all: the same input given twice
 
 
+SMALL_INPUT = 1_000_000  # bytes: below this one process extracts faster than starting workers
+
+
 @dataclass(frozen=True, slots=True)
 class Execution:
-    """Where extraction runs: `workers` processes here, or a Dask scheduler (address or "local")."""
+    """Where extraction runs: `workers` processes here (None: decided by the input's size), or a
+    Dask scheduler (address or "local")."""
 
-    workers: int = 1
+    workers: int | None = 1
     scheduler: str = ""
 
 
@@ -339,8 +343,27 @@ def extract_corpus(inputs: Iterable[str | Path], directory: str | Path, settings
     Yields one Outcome per input as its results are written (read and extraction errors
     included); `extractor` is used only when extracting in this process.
     """
+    inputs = list(inputs)
+    if execution.workers is None:  # a worker would spend longer loading the models than extracting a small input
+        small = not execution.scheduler and input_bytes(inputs) < SMALL_INPUT
+        execution = replace(execution, workers=1 if small else os.cpu_count() or 1)
     with directory_lock(directory):
         yield from _extract_corpus(inputs, directory, settings, execution, force, stdin, extractor)
+
+
+def input_bytes(inputs: Iterable[str | Path]) -> float:
+    """The size of the inputs on disk; infinite when unknown (standard input, unreadable paths)."""
+    total = 0
+    for spec in inputs:
+        if str(spec) == "-":
+            return float("inf")
+        try:
+            path = Path(spec)
+            total += sum(f.stat().st_size for f in (files_under(path) if path.is_dir() else [path])
+                         if isinstance(f, Path) and f.is_file())
+        except OSError:
+            return float("inf")
+    return total
 
 
 def _extract_corpus(inputs, directory, settings, execution, force, stdin, extractor) -> Iterator[Outcome]:
