@@ -94,6 +94,12 @@ COOKBOOK = (
            "       r.confidence AS confidence\n"
            "ORDER BY measure, time, raw",
            "MATCH (e:Entity)-->(m:Measurement) RETURN e.name AS name, count(m) AS n ORDER BY n DESC, name LIMIT 1"),
+    Recipe("Figures across documents, disagreements first",
+           "MATCH (e:Entity)-[r]->(m:Measurement)\n"
+           "WITH e, m, collect(DISTINCT r.doc) AS documents\n"
+           "RETURN e.name AS subject, m.label_zh AS measure, m.time AS time, m.raw AS value,\n"
+           "       m.sources AS sources, m.combined_confidence AS confidence, m.conflict AS conflict, documents\n"
+           "ORDER BY conflict DESC, subject, measure, time, value LIMIT 20"),
     Recipe("Facts to review: inferred subjects or low confidence",
            "MATCH (s:Entity)-[r]->(o) WHERE r.inferred OR r.confidence < 0.6\n"
            "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, o.raw) AS object,\n"
