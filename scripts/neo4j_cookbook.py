@@ -98,7 +98,7 @@ COOKBOOK = (
            "MATCH (e:Entity)-[r]->(m:Measurement)\n"
            "WITH e, m, collect(DISTINCT r.doc) AS documents\n"
            "RETURN e.name AS subject, m.label_zh AS measure, m.time AS time, m.raw AS value,\n"
-           "       m.sources AS sources, m.combined_confidence AS confidence, m.conflict AS conflict, documents\n"
+           "       m.sources AS sources, m.support AS support, m.conflict AS conflict, documents\n"
            "ORDER BY conflict DESC, subject, measure, time, value LIMIT 20"),
     Recipe("Facts to review: inferred subjects or low confidence",
            "MATCH (s:Entity)-[r]->(o) WHERE r.inferred OR r.confidence < 0.6\n"

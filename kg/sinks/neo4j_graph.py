@@ -51,7 +51,7 @@ MEASUREMENT_PROPERTIES = {
     "previous_value": "double", "previous_raw": "string", "approximate": "boolean", "time": "string",
     "time_raw": "string", "year": "int",
     # across documents (kg.figures): statements that agree are one measurement
-    "figure_id": "string", "sources": "int", "combined_confidence": "double", "conflict": "boolean",
+    "figure_id": "string", "sources": "int", "support": "double", "conflict": "boolean",
 }
 
 
@@ -121,12 +121,14 @@ def _fact_properties(triple: Triple) -> dict[str, Any]:
 
 def _measurement_properties(value: Value, group: FigureGroup) -> dict[str, Any]:
     """What was measured, from the most precise statement of the value; how many documents
-    state it, their combined confidence (noisy-or) and whether other documents disagree."""
+    state it, their combined confidence (`support`, noisy-or; the edges keep each statement's
+    own confidence) and whether other documents disagree."""
     triple, quantity = value.representative.triple, value.representative.quantity
     previous = quantity.previous
     return {
         "id": value.id, "figure_id": group.id, "sources": len(value.documents),
-        "combined_confidence": value.support, "conflict": value.conflict, "predicate": triple.predicate.id, "label_zh": triple.predicate.label,
+        "support": value.support, "conflict": value.conflict,
+        "predicate": triple.predicate.id, "label_zh": triple.predicate.label,
         "time": triple.time.normalised if triple.time else None,
         "time_raw": triple.time.raw if triple.time else None,
         "value": float(quantity.value), "unit": quantity.unit, "dimension": quantity.dimension,
