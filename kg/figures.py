@@ -4,9 +4,9 @@ figures that documents state differently.
 A *figure* is what one document says one subject measured for one period: (subject,
 predicate, period, qualifiers such as `of`) → a value in a unit. Many documents state the
 same figure; they **agree** when their values, in the same canonical unit, are equal at the
-precision of the coarser one (389亿 and 约389.2亿 agree: each admits ±half its last written
-digit and the two intervals overlap; 389亿 and 392亿 do not). A bound (超400亿, 300多万) admits
-everything above it. Agreeing statements are one **value** (one merged measurement with the
+precision of the coarser one: no further apart than half its last written digit (389亿 and
+约389.2亿 agree; 389亿 and 392亿, or 12% and 13%, do not). A range admits every value in it, a
+bound (超400亿, 300多万) everything above it. Agreeing statements are one **value** (one merged measurement with the
 evidence of every document); a figure with two values of one unit is a **conflict**. Figures
 of different periods never conflict, and a figure stated without a period is compared with
 nothing (two undated head counts may be of different years). A change's old value
@@ -74,14 +74,13 @@ class Figure:
 
     @property
     def interval(self) -> tuple[Decimal, Decimal]:
-        """Every true value the statement admits, at its precision."""
-        q, half = self.quantity, self.step / 2
+        """The values the statement says, before rounding: one number, a range, or from a
+        lower bound (超400亿) up."""
+        q = self.quantity
         low, high = q.value, q.upper if q.upper is not None else q.value
         if low > high:
             low, high = high, low
-        if self.bound:
-            return low, _INFINITY
-        return low - half, high + half
+        return (low, _INFINITY) if self.bound else (low, high)
 
 
 def precision(quantity: Quantity) -> Decimal:
@@ -128,11 +127,15 @@ def _modifier_symbol(modifier: str) -> str:
 
 
 def agree(a: Figure, b: Figure) -> bool:
-    """Same unit and overlapping intervals: equal at the precision of the coarser figure."""
+    """Same unit, and equal at the precision of the coarser figure: no further apart than half
+    its last digit (389亿 and 389.2亿 agree, 12% and 13% do not). A range admits every value in
+    it; a bound (超400亿) everything above it, at the other figure's precision."""
     if a.quantity.unit != b.quantity.unit:
         return False
+    steps = [f.step for f in (a, b) if not f.bound]
+    tolerance = max(steps) / 2 if steps else Decimal(0)
     (a_low, a_high), (b_low, b_high) = a.interval, b.interval
-    return a_low <= b_high and b_low <= a_high
+    return a_low - tolerance <= b_high and b_low - tolerance <= a_high
 
 
 def canonical(quantity: Quantity, ontology: Ontology | None) -> Quantity:
