@@ -406,6 +406,10 @@ def test_entity_panel_draws_the_series_as_an_inline_svg_chart(load_page, tmp_pat
         "return Array.from(document.querySelectorAll('#panel svg circle title')).map(t => t.textContent)")
     assert "2024：約389.2億元（3 篇文档，与其他文档不一致）" in tips
     assert "营收（元） · 文档不一致" in page.find_element("css selector", "#panel div.series").text
+    artifacts = Path(__file__).resolve().parent.parent / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.execute_script("document.querySelector('#panel div.series').scrollIntoView()")
+    page.save_screenshot(str(artifacts / "html_series.png"))
 
 
 # ---------------------------------------------------------------- end to end

@@ -199,20 +199,21 @@
   // best-supported value of each period; a period whose documents disagree shows every value
   // as a red dot. Each dot's tooltip names the period, the figure and how many documents say it.
   function seriesChart(s) {
-    var W = 340, H = 130, left = 8, right = 8, top = 14, bottom = 30;
+    var W = 340, H = 130, left = 60, right = 28, top = 14, bottom = 30;  // left: room for the value labels
     var periods = [];
     s.points.forEach(function (p) { if (periods.indexOf(p.period) < 0) periods.push(p.period); });
     var values = s.points.map(function (p) { return p.value; });
     var lo = Math.min.apply(null, values), hi = Math.max.apply(null, values);
+    var extremes = lo === hi ? [hi] : [hi, lo];
     if (lo === hi) { lo -= Math.abs(lo) * 0.1 || 1; hi += Math.abs(hi) * 0.1 || 1; }
     function x(period) {
       var i = periods.indexOf(period);
-      return periods.length === 1 ? W / 2 : left + 20 + i * (W - left - right - 40) / (periods.length - 1);
+      return periods.length === 1 ? (left + W - right) / 2 : left + i * (W - left - right) / (periods.length - 1);
     }
-    function y(v) { return top + (hi - v) * (H - top - bottom) / (hi - lo); }
+    function y(v) { return top + 4 + (hi - v) * (H - top - bottom - 14) / (hi - lo); }
     var chart = svg("svg", {width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img", "class": "series"});
     chart.appendChild(svg("title", {}, s.label + "（" + (s.unit || "数") + "）"));
-    chart.appendChild(svg("line", {x1: left, x2: W - right, y1: H - bottom, y2: H - bottom, stroke: "#cccccc"}));
+    chart.appendChild(svg("line", {x1: left - 8, x2: W - 4, y1: H - bottom, y2: H - bottom, stroke: "#cccccc"}));
     var best = periods.map(function (period) {
       return s.points.filter(function (p) { return p.period === period; })
         .reduce(function (a, b) { return b.sources > a.sources ? b : a; });
@@ -236,9 +237,10 @@
                                        (p.conflict ? "，与其他文档不一致" : "") + "）"));
       chart.appendChild(dot);
     });
-    [[hi, top - 3], [lo, H - bottom - 3]].forEach(function (pair) {
-      var p = s.points.find(function (q) { return q.value === pair[0]; });
-      if (p) chart.appendChild(svg("text", {x: left, y: pair[1] + 10, "font-size": 10, fill: "#777777"}, p.raw));
+    extremes.forEach(function (v) {  // the highest and lowest figure as written, beside their height
+      var p = s.points.find(function (q) { return q.value === v; });
+      if (p) chart.appendChild(svg("text", {x: left - 10, y: y(v) + 3, "font-size": 10, fill: "#777777",
+                                            "text-anchor": "end"}, p.raw));
     });
     return chart;
   }
