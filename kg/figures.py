@@ -53,6 +53,11 @@ class Figure:
     period: str | None  # normalised; None when the statement has none
     period_raw: str
     role: str = "value"  # "value" or "previous"
+    step: Decimal = Decimal(0)  # the value of its last written digit: `precision(quantity)`
+
+    def __post_init__(self) -> None:
+        if not self.step:
+            object.__setattr__(self, "step", precision(self.quantity))
 
     @property
     def doc(self) -> str:
@@ -63,10 +68,6 @@ class Figure:
         """What the figure is of: subject, predicate, period and qualifiers."""
         t = self.triple
         return (t.subject.id, t.predicate.id, self.period or "", t.qualifiers)
-
-    @property
-    def step(self) -> Decimal:
-        return precision(self.quantity)
 
     @property
     def bound(self) -> bool:
