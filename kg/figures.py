@@ -353,7 +353,9 @@ class MergedFigures:
 
 def merge_measurements(triples: Sequence[Triple], ontology: Ontology | None = None) -> MergedFigures:
     """`group_figures` with each measured triple (by its index in `triples`) mapped to its value."""
-    index_of = {id(t): i for i, t in enumerate(triples)}
+    positions: dict[int, list[int]] = {}  # the same Triple object may be listed twice
+    for i, t in enumerate(triples):
+        positions.setdefault(id(t), []).append(i)
     groups = group_figures(triples, ontology)
     by_triple: dict[int, Value] = {}
     group_of: dict[str, FigureGroup] = {}
@@ -362,7 +364,8 @@ def merge_measurements(triples: Sequence[Triple], ontology: Ontology | None = No
             group_of[value.id] = group
             for figure in value.figures:
                 if figure.role == "value":
-                    by_triple[index_of[id(figure.triple)]] = value
+                    for index in positions[id(figure.triple)]:
+                        by_triple[index] = value
     return MergedFigures(groups, by_triple, group_of)
 
 
