@@ -7,7 +7,9 @@ same figure; they **agree** when their values, in the same canonical unit, are e
 precision of the coarser one: no further apart than half its last written digit (389亿 and
 约389.2亿 agree; 389亿 and 392亿, or 12% and 13%, do not). A range admits every value in it, a
 bound (超400亿, 300多万) everything above it. Agreeing statements are one **value** (one merged measurement with the
-evidence of every document); a figure with two values of one unit is a **conflict**. Figures
+evidence of every document); a figure with two values of one unit, stated by different
+documents, is a **conflict** (one document stating both is not a disagreement between sources
+and is most often two things read as one; both values stay in the series). Figures
 of different periods never conflict, and a figure stated without a period is compared with
 nothing (two undated head counts may be of different years). A change's old value
 (由2023年的103.8亿元增至…) is a figure of its own period when the sentence writes one before it.
@@ -289,6 +291,13 @@ class FigureGroup:
                 "values": [v.to_dict() for v in self.values]}
 
 
+def _across_documents(a: Value, b: Value) -> bool:
+    """Some document states one value and another document the other. One document stating
+    both is no disagreement between sources: most often the extractor read two different
+    things (a segment's figure, a quarter of the year) as one."""
+    return any(x != y for x in a.documents for y in b.documents)
+
+
 def _cluster_order(f: Figure) -> tuple:
     ev = f.triple.evidence
     return (f.bound, f.step, f.quantity.approximate, f.role != "value", f.quantity.unit, f.quantity.value,
@@ -326,7 +335,8 @@ def group_figures(triples: Iterable[Triple], ontology: Ontology | None = None) -
             if group.period is None:
                 continue
             value.rivals = tuple(other.id for other in group.values if other is not value
-                                 and other.representative.quantity.unit == value.representative.quantity.unit)
+                                 and other.representative.quantity.unit == value.representative.quantity.unit
+                                 and _across_documents(value, other))
             value.conflict = bool(value.rivals)
         groups.append(group)
     groups.sort(key=lambda g: (g.subject.name, g.subject.id, g.predicate_id, _period_order(g.period),

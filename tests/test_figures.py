@@ -166,6 +166,16 @@ def test_figures_of_different_periods_or_qualifiers_never_conflict():
     assert conflicts(undated) == []  # without a period two figures may be of different years
 
 
+def test_one_document_stating_two_values_is_no_conflict_between_sources():
+    same_doc = [_fact("news-a", "revenue", _money("389亿元", "389"), ("2024年", "2024")),
+                _fact("news-a", "revenue", _money("347亿元", "347"), ("2024年", "2024"))]
+    [group] = group_figures(same_doc)
+    assert (len(group.values), group.conflict) == (2, False)
+    other = _fact("news-c", "revenue", _money("392亿元", "392"), ("2024年", "2024"))
+    [group] = group_figures([*same_doc, other])
+    assert [v.conflict for v in group.values] == [True, True, True]
+
+
 def test_a_change_old_value_counts_for_the_period_written_with_it():
     [group] = [g for g in conflicts(TRIPLES) if g.period == "2023"]
     old = next(v for v in group.values if v.raws == ("350亿元",))
