@@ -5,8 +5,9 @@ A *figure* is what one document says one subject measured for one period: (subje
 predicate, period, qualifiers such as `of`) → a value in a unit. Many documents state the
 same figure; they **agree** when their values, in the same canonical unit, are equal at the
 precision of the coarser one: no further apart than half its last written digit (389亿 and
-约389.2亿 agree; 389亿 and 392亿, or 12% and 13%, do not). A range admits every value in it, a
-bound (超400亿, 300多万) everything above it. Agreeing statements are one **value** (one merged measurement with the
+约389.2亿 agree; 389亿 and 392亿, or 12% and 13%, do not); a range agrees with the values in
+it. A bound (超400亿, 300多万) merges only with values near its number, but conflicts with
+nothing above it. Agreeing statements are one **value** (one merged measurement with the
 evidence of every document); a figure with two values of one unit, stated by different
 documents, is a **conflict** (one document stating both is not a disagreement between sources
 and is most often two things read as one; both values stay in the series). Figures
@@ -85,12 +86,19 @@ class Figure:
             low, high = high, low
         return (low, _INFINITY) if self.bound else (low, high)
 
+    @property
+    def span(self) -> tuple[Decimal, Decimal]:
+        """The number or range as written, a bound's number included."""
+        q = self.quantity
+        high = q.upper if q.upper is not None else q.value
+        return (min(q.value, high), max(q.value, high))
+
 
 def precision(quantity: Quantity) -> Decimal:
     """The value of the last digit the text wrote: 389亿 → 1亿, 389.2亿 → 0.1亿, 23.3% → 0.1.
 
     Trailing zeros of a whole number count, unless the figure is approximate (约400亿 is
-    known to 100亿). A figure in Chinese numerals (四成, 三千万) is known to its last non-zero
+    known to 100亿; a bound's number, 超400亿, is exact). A figure in Chinese numerals (四成, 三千万) is known to its last non-zero
     digit."""
     value = abs(quantity.value)
     match = _NUMERAL.search(unicodedata.normalize("NFKC", quantity.raw))
@@ -101,7 +109,7 @@ def precision(quantity: Quantity) -> Decimal:
             whole, _, fraction = match.group().replace(",", "").partition(".")
             if fraction:
                 digit = Decimal(1).scaleb(-len(fraction))
-            elif quantity.approximate:
+            elif quantity.approximate and _modifier_symbol(quantity.modifier) not in BOUND_SYMBOLS:
                 digit = Decimal(1).scaleb(len(whole) - len(whole.rstrip("0")))
             else:
                 digit = Decimal(1)
@@ -129,16 +137,28 @@ def _modifier_symbol(modifier: str) -> str:
     return _modifier_table().get(modifier, "≈" if modifier else "")
 
 
+def _overlap(a: tuple[Decimal, Decimal], b: tuple[Decimal, Decimal], tolerance: Decimal) -> bool:
+    return a[0] - tolerance <= b[1] and b[0] - tolerance <= a[1]
+
+
 def agree(a: Figure, b: Figure) -> bool:
-    """Same unit, and equal at the precision of the coarser figure: no further apart than half
-    its last digit (389亿 and 389.2亿 agree, 12% and 13% do not). A range admits every value in
-    it; a bound (超400亿) everything above it, at the other figure's precision."""
+    """The same value, stated twice: same unit, and equal at the precision of the coarser
+    figure, no further apart than half its last digit (389亿 and 389.2亿 agree, 12% and 13% do
+    not; a range agrees with the values in it). A bound counts as its number here: 超400亿
+    agrees with 400亿, while 超过60万辆 is not the same statement as 302万辆."""
     if a.quantity.unit != b.quantity.unit:
         return False
+    return _overlap(a.span, b.span, max(a.step, b.step) / 2)
+
+
+def consistent(a: Figure, b: Figure) -> bool:
+    """Could both be true? Values that agree are; a bound (超400亿) is consistent with every
+    value above it, at the other figure's precision. Values of different units are never
+    compared (consistent)."""
+    if a.quantity.unit != b.quantity.unit or agree(a, b):
+        return True
     steps = [f.step for f in (a, b) if not f.bound]
-    tolerance = max(steps) / 2 if steps else Decimal(0)
-    (a_low, a_high), (b_low, b_high) = a.interval, b.interval
-    return a_low - tolerance <= b_high and b_low - tolerance <= a_high
+    return _overlap(a.interval, b.interval, max(steps) / 2 if steps else Decimal(0))
 
 
 def canonical(quantity: Quantity, ontology: Ontology | None) -> Quantity:
@@ -335,7 +355,7 @@ def group_figures(triples: Iterable[Triple], ontology: Ontology | None = None) -
             if group.period is None:
                 continue
             value.rivals = tuple(other.id for other in group.values if other is not value
-                                 and other.representative.quantity.unit == value.representative.quantity.unit
+                                 and not consistent(value.representative, other.representative)
                                  and _across_documents(value, other))
             value.conflict = bool(value.rivals)
         groups.append(group)

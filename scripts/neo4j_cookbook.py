@@ -66,12 +66,12 @@ COOKBOOK = (
            "ORDER BY links DESC, measurements DESC, company LIMIT 10"),
     Recipe("Facts with their evidence, most confident first",
            "MATCH (s:Entity)-[r]->(o) WHERE r.fact_id IS NOT NULL\n"
-           "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, o.raw) AS object,\n"
+           "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, r.stated) AS object,\n"
            "       r.confidence AS confidence, r.evidence AS evidence, r.doc AS doc\n"
            "ORDER BY confidence DESC, subject, predicate, object LIMIT 20"),
     Recipe("What a document says",
            "MATCH (d:Document {id: $doc})-[:MENTIONS]->(s:Entity)-[r]->(o) WHERE r.doc = d.id\n"
-           "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, o.raw) AS object, r.time AS time\n"
+           "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, r.stated) AS object, r.time AS time\n"
            "ORDER BY subject, predicate, object",
            "MATCH (d:Document) RETURN d.id AS doc ORDER BY COUNT { (d)--() } DESC, doc LIMIT 1"),
     Recipe("Documents that mention an entity",
@@ -102,7 +102,7 @@ COOKBOOK = (
            "ORDER BY conflict DESC, subject, measure, time, value LIMIT 20"),
     Recipe("Facts to review: inferred subjects or low confidence",
            "MATCH (s:Entity)-[r]->(o) WHERE r.inferred OR r.confidence < 0.6\n"
-           "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, o.raw) AS object,\n"
+           "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, r.stated) AS object,\n"
            "       r.inferred AS inferred, r.confidence AS confidence, r.evidence AS evidence\n"
            "ORDER BY confidence, subject LIMIT 20"),
 )

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from rdflib import Literal, URIRef, XSD
 
 from kg.cli import main
-from kg.figures import (Figure, agree, conflicts, entity_series, group_figures, merge_measurements, noisy_or,
+from kg.figures import (Figure, agree, conflicts, consistent, entity_series, group_figures, merge_measurements, noisy_or,
                         page_series, precision)
 from kg.model import (Document, Entity, Evidence, KnowledgeGraph, PredicateRef, Quantity, Span, TimeQualifier,
                       Triple)
@@ -114,6 +114,7 @@ def _figure(raw: str, value: str, unit: str = "元", modifier: str = "", upper: 
 @pytest.mark.parametrize("quantity, step", [
     (_money("389亿元", "389"), Decimal("1E8")), (_money("約389.2億元", "389.2", "约"), Decimal("1E7")),
     (_money("约400亿元", "400", "约"), Decimal("1E10")), (_money("400亿元", "400"), Decimal("1E8")),
+    (_money("超400亿元", "400", "超"), Decimal("1E8")),
     (_percent("23.3%", "23.3"), Decimal("0.1")), (Quantity("四成", Decimal(40), "%", "percentage"), Decimal(10)),
     (Quantity("1,250万辆", Decimal(12_500_000), "辆", "vehicles"), Decimal(10_000)),
 ])
@@ -126,14 +127,27 @@ def test_precision_is_the_last_digit_written_and_approximate_trailing_zeros_do_n
     (("389亿元", "38900000000"), ("392亿元", "39200000000"), False),
     (("389亿元", "38900000000"), ("389.6亿元", "38960000000"), False),
     (("约400亿元", "40000000000", "元", "约"), ("412亿元", "41200000000"), True),
-    (("超400亿元", "40000000000", "元", "超"), ("450亿元", "45000000000"), True),
-    (("超400亿元", "40000000000", "元", "超"), ("390亿元", "39000000000"), False),
+    (("超400亿元", "40000000000", "元", "超"), ("400亿元", "40000000000"), True),
+    (("超400亿元", "40000000000", "元", "超"), ("412亿元", "41200000000"), False),
+    (("超过60万辆", "600000", "辆", "超过"), ("302.44万辆", "3024400", "辆"), False),
     (("389亿元", "38900000000"), ("389亿美元", "38900000000", "美元"), False),
     (("380-390亿元", "38000000000", "元", "", "39000000000"), ("385亿元", "38500000000"), True),
 ])
 def test_figures_agree_when_equal_at_the_coarser_precision_in_one_unit(a, b, agreed):
     assert agree(_figure(*a), _figure(*b)) is agreed
     assert agree(_figure(*b), _figure(*a)) is agreed
+
+
+@pytest.mark.parametrize("a, b, possible", [
+    (("超过60万辆", "600000", "辆", "超过"), ("302.44万辆", "3024400", "辆"), True),
+    (("超400亿元", "40000000000", "元", "超"), ("412亿元", "41200000000"), True),
+    (("超400亿元", "40000000000", "元", "超"), ("390亿元", "39000000000"), False),
+    (("389亿元", "38900000000"), ("392亿元", "39200000000"), False),
+    (("389亿元", "38900000000"), ("392亿美元", "39200000000", "美元"), True),  # not comparable
+])
+def test_a_bound_conflicts_with_nothing_above_it_but_merges_only_near_its_number(a, b, possible):
+    assert consistent(_figure(*a), _figure(*b)) is possible
+    assert consistent(_figure(*b), _figure(*a)) is possible
 
 
 def test_confidence_grows_with_independent_documents_by_noisy_or_and_one_document_counts_once():
@@ -370,6 +384,11 @@ def test_neo4j_marks_disagreeing_measurements_and_merges_agreeing_ones(neo4j_dri
         ("2024", "392亿元", 1, 0.7, True, 1, 1),
         ("2024", "約389.2億元", 3, 0.984, True, 3, 3),
         ("2025-Q1", "98亿元", 1, 0.8, False, 1, 1)]
+    stated = neo4j_driver.execute_query(
+        "MATCH ()-[r:REVENUE]->(m:Measurement {raw: '約389.2億元'}) RETURN r.doc AS doc, r.stated AS stated "
+        "ORDER BY doc").records
+    assert [tuple(r.values()) for r in stated] == [("news-a", "389亿元"), ("news-b", "約389.2億元"),
+                                                   ("news-e", "389亿元")]
     rivals = neo4j_driver.execute_query(
         "MATCH (e:Entity)-[r]->(m:Measurement {conflict: true}) WHERE m.time = '2024' "
         "RETURN m.label_zh AS measure, m.figure_id AS figure, collect(DISTINCT m.raw) AS values "

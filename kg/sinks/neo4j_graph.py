@@ -43,6 +43,7 @@ RELATION_PROPERTIES = {
     "fact_id": "string", "predicate": "string", "label_zh": "string", "time": "string",
     "time_raw": "string", "confidence": "double", "extractor": "string", "evidence": "string",
     "doc": "string", "start": "long", "end": "long", "inferred": "boolean",
+    "stated": "string",  # a measured fact: the figure as this statement wrote it (the node may merge several)
 }
 # A measurement's own properties; the fact's provenance sits on the edge to it (RELATION_PROPERTIES).
 MEASUREMENT_PROPERTIES = {
@@ -116,6 +117,7 @@ def _fact_properties(triple: Triple) -> dict[str, Any]:
         "confidence": float(triple.confidence), "extractor": triple.extractor,
         "evidence": ev.sentence, "doc": ev.doc, "start": ev.start, "end": ev.end,
         "inferred": triple.inferred,
+        "stated": triple.object.raw if isinstance(triple.object, Quantity) else None,
     }
 
 
