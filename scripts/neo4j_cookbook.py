@@ -90,7 +90,7 @@ COOKBOOK = (
            "ORDER BY person, role"),
     Recipe("Everything measured about one entity, over time",
            "MATCH (:Entity {name: $name})-[r]->(m:Measurement)\n"
-           "RETURN m.label_zh AS measure, m.time AS time, m.raw AS raw, m.approximate AS approximate,\n"
+           "RETURN m.label_zh AS measure, m.time AS time, r.stated AS raw, m.approximate AS approximate,\n"
            "       r.confidence AS confidence\n"
            "ORDER BY measure, time, raw",
            "MATCH (e:Entity)-->(m:Measurement) RETURN e.name AS name, count(m) AS n ORDER BY n DESC, name LIMIT 1"),
