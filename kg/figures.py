@@ -98,8 +98,8 @@ def precision(quantity: Quantity) -> Decimal:
     """The value of the last digit the text wrote: 389亿 → 1亿, 389.2亿 → 0.1亿, 23.3% → 0.1.
 
     Trailing zeros of a whole number count, unless the figure is approximate (约400亿 is
-    known to 100亿; a bound's number, 超400亿, is exact). A figure in Chinese numerals (四成, 三千万) is known to its last non-zero
-    digit."""
+    known to 100亿; a bound's number, 超400亿, is exact). A figure in Chinese numerals (四成,
+    三千万) is known to its last non-zero digit."""
     value = abs(quantity.value)
     match = _NUMERAL.search(unicodedata.normalize("NFKC", quantity.raw))
     if match and value:
@@ -402,7 +402,8 @@ def merge_measurements(triples: Sequence[Triple], ontology: Ontology | None = No
 # ---------------------------------------------------------------- periods
 
 def _period_order(period: str | None) -> tuple:
-    """Chronological: by first day, then last day (2024-Q4 before 2024? no: 2024 starts first)."""
+    """Chronological: by first day, then last day (2024 before 2024-Q4, which starts later);
+    periods without dates after, undated figures last."""
     from kg.sinks.rdf_time import time_interval
     if not period:
         return (1, date.max, date.max, "")
@@ -461,7 +462,7 @@ def page_series(graph: KnowledgeGraph, ontology: Ontology | None = None) -> dict
     for group in group_figures(graph.triples, ontology):
         if group.period is None:
             continue
-        qualifier = "".join(f"（{v}）" for _, v in group.qualifiers)
+        qualifier = _qualifier_text(group.qualifiers)
         series = out.setdefault(group.subject.id, {}).setdefault(
             (group.predicate_id, group.qualifiers, group.values[0].representative.quantity.unit),
             {"label": group.predicate_label + qualifier, "unit": group.values[0].representative.quantity.unit,
@@ -497,6 +498,11 @@ def conflict_report(directory: str | Path, ontology: Ontology | None = None) -> 
 
 # ---------------------------------------------------------------- plain text
 
+def _qualifier_text(qualifiers: tuple[tuple[str, str], ...]) -> str:
+    """(("of", "revenue"),) → " (of revenue)": what a growth figure is the growth of."""
+    return "".join(f" ({k} {v})" for k, v in qualifiers)
+
+
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
@@ -519,17 +525,18 @@ def format_series(series: list[dict[str, Any]]) -> str:
     blocks = []
     for item in series:
         entity = item["entity"]
-        head = f"{entity['name']} ({entity['type']})" + (f"  别名: {'、'.join(entity['aliases'])}"
+        head = f"{entity['name']} ({entity['type']})" + (f"  aliases: {', '.join(entity['aliases'])}"
                                                           if entity["aliases"] else "")
         rows = []
         for row in item["rows"]:
-            label = row["label"] + "".join(f"（{v}）" for v in row["qualifiers"].values())
+            label = row["label"] + _qualifier_text(tuple(row["qualifiers"].items()))
             for i, value in enumerate(row["values"]):
                 rows.append([label if i == 0 else "", (row["period"] or "—") if i == 0 else "",
                              ("≠ " if row["conflict"] else "") + " / ".join(value["raw"]),
                              _number(value["value"]) + (f"–{_number(value['upper'])}" if "upper" in value else ""),
                              value["unit"], str(value["sources"]), ", ".join(value["documents"])])
-        lines = _table(["指标", "期间", "原文", "数值", "单位", "文档数", "文档"], rows) if rows else ["(no measured figures)"]
+        lines = (_table(["measure", "period", "as written", "value", "unit", "docs", "documents"], rows) if rows
+                 else ["(no measured figures)"])
         blocks.append("\n".join([head, *lines]))
     return "\n\n".join(blocks)
 
@@ -540,11 +547,11 @@ def format_conflicts(groups: list[FigureGroup]) -> str:
         return "No conflicting figures."
     blocks = []
     for g in groups:
-        qualifier = "".join(f"（{v}）" for _, v in g.qualifiers)
+        qualifier = _qualifier_text(g.qualifiers)
         lines = [f"{g.subject.name} · {g.predicate_label}{qualifier} · {g.period}"]
         for value in g.values:
             d = value.to_dict()
             lines.append(f"  {' / '.join(d['raw'])} = {_number(d['value'])} {d['unit']}  "
-                         f"({d['sources']} 文档: {', '.join(d['documents'])})")
+                         f"({d['sources']} doc{'s' if d['sources'] != 1 else ''}: {', '.join(d['documents'])})")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + f"\n\n{len(groups)} conflicting figure(s)."

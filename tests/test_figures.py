@@ -204,17 +204,17 @@ def test_kg_conflicts_prints_each_disagreement_with_its_documents_and_exits_0(bu
     result = _kg("conflicts", build_dir)
     assert result.exit_code == 0
     assert result.output == (
-        "澜海储能 · 增长率（revenue） · 2024\n"
-        "  12% = 12 %  (1 文档: news-a)\n"
-        "  13% = 13 %  (1 文档: news-c)\n"
+        "澜海储能 · 增长率 (of revenue) · 2024\n"
+        "  12% = 12 %  (1 doc: news-a)\n"
+        "  13% = 13 %  (1 doc: news-c)\n"
         "\n"
         "澜海储能 · 营收 · 2023\n"
-        "  347亿元 = 34,700,000,000 元  (1 文档: news-a)\n"
-        "  350亿元 = 35,000,000,000 元  (1 文档: news-e)\n"
+        "  347亿元 = 34,700,000,000 元  (1 doc: news-a)\n"
+        "  350亿元 = 35,000,000,000 元  (1 doc: news-e)\n"
         "\n"
         "澜海储能 · 营收 · 2024\n"
-        "  約389.2億元 / 389亿元 = 38,920,000,000 元  (3 文档: news-a, news-b, news-e)\n"
-        "  392亿元 = 39,200,000,000 元  (1 文档: news-c)\n"
+        "  約389.2億元 / 389亿元 = 38,920,000,000 元  (3 docs: news-a, news-b, news-e)\n"
+        "  392亿元 = 39,200,000,000 元  (1 doc: news-c)\n"
         "\n"
         "3 conflicting figure(s).\n")
 
@@ -252,16 +252,16 @@ def test_kg_series_finds_the_entity_by_a_name_in_traditional_script_and_prints_a
     result = _kg("series", build_dir, "瀾海儲能")
     assert result.exit_code == 0
     assert result.output == (
-        "澜海储能 (Company)  别名: LANHAI、澜海\n"
-        "指标                 期间     原文                     数值            单位  文档数  文档\n"
-        "增长率（netProfit）  2024     25%                      25              %     1       news-c\n"
-        "增长率（revenue）    2024     ≠ 12%                    12              %     1       news-a\n"
-        "                              ≠ 13%                    13              %     1       news-c\n"
-        "营收                 2023     ≠ 347亿元                34,700,000,000  元    1       news-a\n"
-        "                              ≠ 350亿元                35,000,000,000  元    1       news-e\n"
-        "营收                 2024     ≠ 約389.2億元 / 389亿元  38,920,000,000  元    3       news-a, news-b, news-e\n"
-        "                              ≠ 392亿元                39,200,000,000  元    1       news-c\n"
-        "营收                 2025-Q1  98亿元                   9,800,000,000   元    1       news-d\n")
+        "澜海储能 (Company)  aliases: LANHAI, 澜海\n"
+        "measure                period   as written               value           unit  docs  documents\n"
+        "增长率 (of netProfit)  2024     25%                      25              %     1     news-c\n"
+        "增长率 (of revenue)    2024     ≠ 12%                    12              %     1     news-a\n"
+        "                                ≠ 13%                    13              %     1     news-c\n"
+        "营收                   2023     ≠ 347亿元                34,700,000,000  元    1     news-a\n"
+        "                                ≠ 350亿元                35,000,000,000  元    1     news-e\n"
+        "营收                   2024     ≠ 約389.2億元 / 389亿元  38,920,000,000  元    3     news-a, news-b, news-e\n"
+        "                                ≠ 392亿元                39,200,000,000  元    1     news-c\n"
+        "营收                   2025-Q1  98亿元                   9,800,000,000   元    1     news-d\n")
 
 
 def test_kg_series_json_has_one_row_per_predicate_and_period_and_filters_by_label_or_id(build_dir):
