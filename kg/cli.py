@@ -455,3 +455,58 @@ def stats(build_dir, as_json):
     graph, _ = _read_build(build_dir, with_ontology=False)
     result = summary(graph)
     click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_summary(result))
+
+
+@main.command()
+@click.argument("build_dir", type=click.Path(exists=True, file_okay=False))
+@click.argument("entity")
+@click.argument("predicate", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def series(build_dir, entity, predicate, as_json):
+    """Every measured figure of ENTITY as a series by period, across all documents.
+
+    ENTITY is a name or alias, in any script (寧德時代 finds 宁德时代); PREDICATE an id
+    (revenue) or label (营收) to keep only that measure. One row per (predicate, period)
+    with each distinct value, its unit, how many documents state it and which; ≠ marks a
+    period whose documents disagree.
+
+    \b
+    Examples:
+      kg series out/corpus 宁德时代
+      kg series out/corpus 宁德时代 营收 --json
+    """
+    from .figures import entity_series, format_series
+    graph, onto = _read_build(build_dir)
+    found = entity_series(graph, entity, predicate, onto)
+    if not found:
+        raise click.ClickException(f"no entity named {entity!r} in {build_dir}")
+    if as_json:
+        click.echo(json.dumps({"query": {"entity": entity, "predicate": predicate}, "entities": found},
+                              ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_series(found))
+
+
+@main.command()
+@click.argument("build_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per conflict per line.")
+def conflicts(build_dir, as_json):
+    """Figures the documents state differently: same subject, measure, period and qualifiers,
+    values that disagree at the precision of the coarser one. Exits 0 either way.
+
+    \b
+    Examples:
+      kg conflicts out/corpus
+      kg conflicts out/corpus --json | jq -c '{subject: .subject.name, period}'
+    """
+    from .figures import conflicts as find_conflicts, format_conflicts, read_figures
+    from .ontology import load_ontology
+    from .sinks.jsonl import TRIPLES
+    if not (Path(build_dir) / TRIPLES).exists():
+        _read_build(build_dir)  # the usual "run kg build first" error
+    found = find_conflicts(read_figures(build_dir), load_ontology())
+    if as_json:
+        for group in found:
+            click.echo(json.dumps(group.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(format_conflicts(found))

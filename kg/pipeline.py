@@ -16,6 +16,7 @@ from typing import Callable, Iterable, Iterator
 from .corpus import Execution, directory_lock, extract_corpus
 from .dictionaries import file_hash, read_table
 from .extractor import Extractor, Settings
+from .figures import conflict_report
 from .model import Document, KnowledgeGraph, Mention, Rejection
 from .ontology import Ontology, load_ontology
 from .outputs import write_outputs
@@ -146,6 +147,7 @@ def write_graph_outputs(directory: str | Path, report: BuildReport, ontology: On
     """
     directory = Path(directory)
     summary = report.to_dict()
+    summary["conflicts"] = conflict_report(directory, ontology)  # figures the documents disagree on
     if report.validation.get("valid", 0) <= limit:
         graph = jsonl.read_graph(directory)
         write_outputs(graph, summary, directory, ontology, rdf_formats=rdf_formats, base=base, html=html)

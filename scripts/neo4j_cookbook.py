@@ -66,12 +66,12 @@ COOKBOOK = (
            "ORDER BY links DESC, measurements DESC, company LIMIT 10"),
     Recipe("Facts with their evidence, most confident first",
            "MATCH (s:Entity)-[r]->(o) WHERE r.fact_id IS NOT NULL\n"
-           "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, o.raw) AS object,\n"
+           "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, r.stated) AS object,\n"
            "       r.confidence AS confidence, r.evidence AS evidence, r.doc AS doc\n"
            "ORDER BY confidence DESC, subject, predicate, object LIMIT 20"),
     Recipe("What a document says",
            "MATCH (d:Document {id: $doc})-[:MENTIONS]->(s:Entity)-[r]->(o) WHERE r.doc = d.id\n"
-           "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, o.raw) AS object, r.time AS time\n"
+           "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, r.stated) AS object, r.time AS time\n"
            "ORDER BY subject, predicate, object",
            "MATCH (d:Document) RETURN d.id AS doc ORDER BY COUNT { (d)--() } DESC, doc LIMIT 1"),
     Recipe("Documents that mention an entity",
@@ -90,13 +90,19 @@ COOKBOOK = (
            "ORDER BY person, role"),
     Recipe("Everything measured about one entity, over time",
            "MATCH (:Entity {name: $name})-[r]->(m:Measurement)\n"
-           "RETURN m.label_zh AS measure, m.time AS time, m.raw AS raw, m.approximate AS approximate,\n"
+           "RETURN m.label_zh AS measure, m.time AS time, r.stated AS raw, m.approximate AS approximate,\n"
            "       r.confidence AS confidence\n"
            "ORDER BY measure, time, raw",
            "MATCH (e:Entity)-->(m:Measurement) RETURN e.name AS name, count(m) AS n ORDER BY n DESC, name LIMIT 1"),
+    Recipe("Figures across documents, disagreements first",
+           "MATCH (e:Entity)-[r]->(m:Measurement)\n"
+           "WITH e, m, collect(DISTINCT r.doc) AS documents\n"
+           "RETURN e.name AS subject, m.label_zh AS measure, m.time AS time, m.raw AS value,\n"
+           "       m.sources AS sources, m.support AS support, m.conflict AS conflict, documents\n"
+           "ORDER BY conflict DESC, subject, measure, time, value LIMIT 20"),
     Recipe("Facts to review: inferred subjects or low confidence",
            "MATCH (s:Entity)-[r]->(o) WHERE r.inferred OR r.confidence < 0.6\n"
-           "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, o.raw) AS object,\n"
+           "RETURN s.name AS subject, r.label_zh AS predicate, coalesce(o.name, r.stated) AS object,\n"
            "       r.inferred AS inferred, r.confidence AS confidence, r.evidence AS evidence\n"
            "ORDER BY confidence, subject LIMIT 20"),
 )

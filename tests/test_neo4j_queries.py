@@ -117,7 +117,8 @@ def test_measured_facts_carry_provenance_on_the_edge_like_relations():
     rows = graph_rows(KnowledgeGraph(triples=[partner(), revenue()]), ONTOLOGY)
     [measurement] = rows.measurements["REVENUE"]
     assert set(measurement["edge"]) == set(RELATION_PROPERTIES)
-    assert measurement["edge"]["fact_id"] == measurement["props"]["id"]
+    assert measurement["edge"]["fact_id"] == fact_id(revenue())  # the statement; the node is the merged value
+    assert (measurement["props"]["sources"], measurement["props"]["conflict"]) == (1, False)
     assert (measurement["edge"]["evidence"], measurement["edge"]["inferred"]) == ("吉利2023年营收约1792亿元。", False)
     assert not {"confidence", "evidence", "doc", "inferred"} & set(measurement["props"])
 

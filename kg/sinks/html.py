@@ -14,6 +14,7 @@ from typing import Any
 
 import networkx as nx
 
+from kg.figures import page_series
 from kg.model import Entity, Evidence, KnowledgeGraph, Quantity, Triple, json_number
 from kg.ontology import Ontology
 from kg.sinks.html_template import render_page
@@ -122,13 +123,18 @@ def _entities(graph: KnowledgeGraph) -> dict[str, Entity]:
 
 
 def page_data(graph: KnowledgeGraph, ontology: Ontology, title: str = "") -> dict[str, Any]:
-    """The whole page as plain data: nodes, edges, quantity tables, evidence, legend."""
+    """The whole page as plain data: nodes, edges, quantity tables, series charts, evidence, legend.
+
+    A node's `series` is one entry per measure (and unit): {label, unit, points: [{period,
+    value, raw, sources, conflict}]} in chronological order, several points for a period
+    whose documents disagree (kg.figures.page_series)."""
     entities = _entities(graph)
     colours = class_colours(ontology)
     sizes = node_sizes(list(entities), graph.triples)
+    series = page_series(graph, ontology)  # each measure by period, across documents: the panel's chart
     nodes = {eid: {"id": eid, "name": e.name, "type": e.type, "aliases": list(e.aliases),
                    "size": sizes[eid], "color": colours.get(e.type, UNKNOWN_COLOUR),
-                   "triples": [], "quantities": []} for eid, e in entities.items()}
+                   "triples": [], "quantities": [], "series": series.get(eid, [])} for eid, e in entities.items()}
     edges, predicates = [], {}
     for i, t in enumerate(graph.triples):
         predicates[t.predicate.id] = {"id": t.predicate.id, "label": t.predicate.label,

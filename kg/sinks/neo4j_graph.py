@@ -5,6 +5,10 @@
     (:Entity)-[:REVENUE {the same fact properties}]->(:Measurement {id, predicate, value, unit, year, ...})
     (:Measurement)-[:EVIDENCED_BY]->(:Document)
 
+Statements of one figure that agree across documents (kg.figures) are one Measurement with an
+edge per statement and an EVIDENCED_BY per document; `conflict: true` marks a measurement
+that other documents contradict (same subject, measure, period: same `figure_id`).
+
 Every fact is one typed relationship with the same provenance properties (confidence,
 inferred, extractor, evidence, doc, offsets), whether its object is an entity or a
 measurement; a Measurement node holds only what was measured (value, unit, raw, time).
@@ -23,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from kg.figures import FigureGroup, Value, merge_measurements
 from kg.model import Entity, KnowledgeGraph, Quantity, TimeQualifier, Triple
 from kg.ontology import Ontology
 
@@ -38,6 +43,7 @@ RELATION_PROPERTIES = {
     "fact_id": "string", "predicate": "string", "label_zh": "string", "time": "string",
     "time_raw": "string", "confidence": "double", "extractor": "string", "evidence": "string",
     "doc": "string", "start": "long", "end": "long", "inferred": "boolean",
+    "stated": "string",  # a measured fact: the figure as this statement wrote it (the node may merge several)
 }
 # A measurement's own properties; the fact's provenance sits on the edge to it (RELATION_PROPERTIES).
 MEASUREMENT_PROPERTIES = {
@@ -45,6 +51,8 @@ MEASUREMENT_PROPERTIES = {
     "dimension": "string", "raw": "string", "modifier": "string", "upper": "double",
     "previous_value": "double", "previous_raw": "string", "approximate": "boolean", "time": "string",
     "time_raw": "string", "year": "int",
+    # across documents (kg.figures): statements that agree are one measurement
+    "figure_id": "string", "sources": "int", "support": "double", "conflict": "boolean",
 }
 
 
@@ -109,13 +117,20 @@ def _fact_properties(triple: Triple) -> dict[str, Any]:
         "confidence": float(triple.confidence), "extractor": triple.extractor,
         "evidence": ev.sentence, "doc": ev.doc, "start": ev.start, "end": ev.end,
         "inferred": triple.inferred,
+        "stated": triple.object.raw if isinstance(triple.object, Quantity) else None,
     }
 
 
-def _measurement_properties(triple: Triple, quantity: Quantity) -> dict[str, Any]:
+def _measurement_properties(value: Value, group: FigureGroup) -> dict[str, Any]:
+    """What was measured, from the most precise statement of the value; how many documents
+    state it, their combined confidence (`support`, noisy-or; the edges keep each statement's
+    own confidence) and whether other documents disagree."""
+    triple, quantity = value.representative.triple, value.representative.quantity
     previous = quantity.previous
     return {
-        "id": fact_id(triple), "predicate": triple.predicate.id, "label_zh": triple.predicate.label,
+        "id": value.id, "figure_id": group.id, "sources": len(value.documents),
+        "support": value.support, "conflict": value.conflict,
+        "predicate": triple.predicate.id, "label_zh": triple.predicate.label,
         "time": triple.time.normalised if triple.time else None,
         "time_raw": triple.time.raw if triple.time else None,
         "value": float(quantity.value), "unit": quantity.unit, "dimension": quantity.dimension,
@@ -152,17 +167,19 @@ def graph_rows(graph: KnowledgeGraph, ontology: Ontology) -> Neo4jRows:
     mentions: dict[tuple[str, str], None] = {}
     docs = {d.id: {"id": d.id, "title": d.title or None, "source": d.source or None}
             for d in graph.documents.values()}
-    for triple in graph.triples:
+    merged = merge_measurements(graph.triples, ontology)
+    for index, triple in enumerate(graph.triples):
         rel_type = _checked_predicate(triple, ontology)
         doc = triple.evidence.doc
         docs.setdefault(doc, {"id": doc, "title": None, "source": None})
         entities.setdefault(triple.subject.id, triple.subject)
         mentions[(doc, triple.subject.id)] = None
         if isinstance(triple.object, Quantity):
-            props = _measurement_properties(triple, triple.object)
+            value = merged.by_triple[index]
+            props = _measurement_properties(value, merged.group_of[value.id])
             rows.measurements.setdefault(rel_type, []).append(
                 {"subject": triple.subject.id, "doc": doc, "props": props,
-                 "edge": {"fact_id": props["id"], **_fact_properties(triple)}})
+                 "edge": {"fact_id": fact_id(triple), **_fact_properties(triple)}})
         else:
             entities.setdefault(triple.object.id, triple.object)
             mentions[(doc, triple.object.id)] = None

@@ -62,6 +62,8 @@ def write_neo4j_import(graph: KnowledgeGraph, out_dir: str | Path, ontology: Ont
     rows = graph_rows(graph, ontology or load_ontology())
     relations = {r["props"]["fact_id"]: (rel_type, r) for rel_type, group in rows.relations.items() for r in group}
     measurements = {m["props"]["id"]: (rel_type, m) for rel_type, group in rows.measurements.items() for m in group}
+    statements = {m["edge"]["fact_id"]: (rel_type, m) for rel_type, group in rows.measurements.items() for m in group}
+    sources = {(m["props"]["id"], m["doc"]): None for _, m in statements.values()}  # a merged measurement: one per document
 
     nodes = [
         _write_csv(out / "documents.csv", [f"id:ID({DOCUMENT})", ":LABEL", "title", "source"],
@@ -83,9 +85,9 @@ def write_neo4j_import(graph: KnowledgeGraph, out_dir: str | Path, ontology: Ont
         _write_csv(out / "measured.csv", [":START_ID(Entity)", f":END_ID({MEASUREMENT})", ":TYPE",
                                           *_typed(RELATION_PROPERTIES)],
                    ([m["subject"], m["props"]["id"], rel_type, *(m["edge"][k] for k in RELATION_PROPERTIES)]
-                    for rel_type, m in measurements.values())),
+                    for rel_type, m in statements.values())),
         _write_csv(out / "evidenced_by.csv", [f":START_ID({MEASUREMENT})", f":END_ID({DOCUMENT})", ":TYPE"],
-                   ([m["props"]["id"], m["doc"], EVIDENCED_BY] for _, m in measurements.values())),
+                   ([measurement, doc, EVIDENCED_BY] for measurement, doc in sources)),
         _write_csv(out / "mentions.csv", [f":START_ID({DOCUMENT})", ":END_ID(Entity)", ":TYPE"],
                    ([m["doc"], m["entity"], MENTIONS] for m in rows.mentions)),
     ]

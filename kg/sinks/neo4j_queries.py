@@ -81,13 +81,16 @@ def merge_mentions(rows: Sequence[dict[str, str]]) -> Query:
 
 
 def delete_document_facts(doc_ids: Sequence[str]) -> list[Query]:
-    """What the documents said before: their relations, measurements, mentions, and entities
-    left with no relationship at all. Run together in one transaction."""
+    """What the documents said before: their relations, their statements of measurements (and
+    the measurements no other document states), mentions, and entities left with no
+    relationship at all. Run together in one transaction."""
     params = {"docs": list(doc_ids)}
     find = f"UNWIND $docs AS doc\nMATCH (d:{DOCUMENT} {{id: doc}})"
     return [
         (f"{find}-[:{MENTIONS}]->(:{ENTITY})-[r]->(:{ENTITY})\nWHERE r.doc = doc\nDELETE r", params),
-        (f"{find}<-[:{EVIDENCED_BY}]-(m:{MEASUREMENT})\nDETACH DELETE m", params),
+        (f"{find}<-[x:{EVIDENCED_BY}]-(m:{MEASUREMENT})\n"
+         f"OPTIONAL MATCH (:{ENTITY})-[r]->(m) WHERE r.doc = doc\nDELETE r, x\n"
+         f"WITH DISTINCT m WHERE NOT EXISTS {{ (m)-[:{EVIDENCED_BY}]->() }}\nDETACH DELETE m", params),
         (f"{find}-[x:{MENTIONS}]->(e:{ENTITY})\nDELETE x\nWITH DISTINCT e\n"
          f"WHERE NOT EXISTS {{ (e)--() }}\nDELETE e", params),
     ]

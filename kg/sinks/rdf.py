@@ -4,7 +4,9 @@ Every format is written from one stream of statements (`statements`), so Turtle,
 JSON-LD, TriG and N-Quads say exactly the same thing and re-exporting is byte-identical:
 node IRIs are hashes of the facts, never counters. Modelling choices are in docs/rdf.md:
 entity–entity facts are direct ontology properties plus a `zhkg:Fact` node with the
-provenance; measurements are n-ary `zhkg:Quantity` nodes (W3C n-ary relations, pattern 1).
+provenance; measurements are n-ary `zhkg:Quantity` nodes (W3C n-ary relations, pattern 1),
+one per value however many documents state it (kg.figures), in the default graph, linked by
+`zhkg:conflictsWith` to the values other documents state for the same figure.
 The export is self-contained: every entity is typed with its class and the classes above it,
 every document and unit a fact names is typed (zhkg:Document, zhkg:Unit with its
 zhkg:Dimension), so it conforms to ontology/shapes.ttl without the ontology mixed in.
@@ -28,6 +30,7 @@ from kg.sinks.rdf_time import time_interval
 
 from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Namespace
 
+from kg.figures import MergedFigures, Value, merge_measurements
 from kg.model import Document, Entity, KnowledgeGraph, Quantity, TimeQualifier, Triple
 from kg.ontology import ZHKG, Ontology
 from kg.sinks.rdf_stream import (Quad, boolean, integer, iri, text, typed, write_nquads,
@@ -55,6 +58,8 @@ VOCAB = {
     "modifier": ZHKG.modifier, "previous": ZHKG.previous,
     "sha256": SCHEMA.sha256, "startDate": SCHEMA.startDate, "endDate": SCHEMA.endDate,
     "Unit": ZHKG.Unit, "Dimension": ZHKG.Dimension, "unitDimension": ZHKG.dimension,
+    "statedAs": ZHKG.statedAs, "sources": ZHKG.sources, "support": ZHKG.support,
+    "conflictsWith": ZHKG.conflictsWith,
 }
 _T = {role: iri(str(term)) for role, term in VOCAB.items()}
 _DECIMAL = str(XSD.decimal)
@@ -174,6 +179,7 @@ def statements(graph: KnowledgeGraph, ontology: Ontology, base: str = DEFAULT_BA
     """The whole export as a stream: documents, entities and the units measurements use in
     the default graph, then each document's facts in its named graph `<base>graph/<doc id>`."""
     names = _Names(ontology, base)
+    merged = merge_measurements(graph.triples, ontology)
     by_document = _by_document(graph.triples)
     for doc in graph.documents.values():
         yield from _document(doc, names)
@@ -183,10 +189,12 @@ def statements(graph: KnowledgeGraph, ontology: Ontology, base: str = DEFAULT_BA
     for entity in _all_entities(graph):
         yield from _entity(entity, names)
     yield from _units(graph.triples, names)
+    yield from _measurements(merged, names)
     for doc_id, triples in by_document.items():
         context = names.graph(doc_id)
-        for triple in triples:
-            yield from _fact(triple, names, context)
+        said: set[tuple[str, str, str]] = set()  # one document stating a value twice says it once
+        for index, triple in triples:
+            yield from _fact(triple, merged.value_of(index), names, context, said)
 
 
 def _all_entities(graph: KnowledgeGraph) -> Iterator[Entity]:
@@ -201,11 +209,11 @@ def _all_entities(graph: KnowledgeGraph) -> Iterator[Entity]:
                 yield node
 
 
-def _by_document(triples: Iterable[Triple]) -> dict[str, list[Triple]]:
-    """Facts grouped by document, so each named graph is one contiguous TriG block."""
-    groups: dict[str, list[Triple]] = {}
-    for triple in triples:
-        groups.setdefault(triple.evidence.doc, []).append(triple)
+def _by_document(triples: Iterable[Triple]) -> dict[str, list[tuple[int, Triple]]]:
+    """Facts (with their index) grouped by document, so each named graph is one contiguous TriG block."""
+    groups: dict[str, list[tuple[int, Triple]]] = {}
+    for index, triple in enumerate(triples):
+        groups.setdefault(triple.evidence.doc, []).append((index, triple))
     return groups
 
 
@@ -273,15 +281,37 @@ def _time(node: str, time: TimeQualifier | None, context: str) -> Iterator[Quad]
             yield node, _T["endDate"], typed(interval[1].isoformat(), _DATE), context
 
 
-def _fact(triple: Triple, names: _Names, context: str) -> Iterator[Quad]:
+def _measurements(merged: MergedFigures, names: _Names) -> Iterator[Quad]:
+    """Each value documents state, once, in the default graph: what was measured (from its
+    most precise statement), how many documents state it, their noisy-or confidence, and
+    `zhkg:conflictsWith` every value of the same figure and unit that other documents state."""
+    for group in merged.groups:
+        with_nodes = {v.id for v in group.values if v.has_value_role}
+        for value in group.values:
+            if value.id not in with_nodes:
+                continue  # only a change's old value says it: no measurement node of its own
+            node = names.node("quantity", value.id)
+            rep = value.representative
+            yield from _quantity(node, rep.quantity, rep.triple.time, names, "")
+            yield node, _T["sources"], integer(len(value.documents)), ""
+            yield node, _T["support"], typed(decimal_lexical(Decimal(str(value.support))), _DECIMAL), ""
+            for rival in value.rivals:
+                if rival in with_nodes:
+                    yield node, _T["conflictsWith"], names.node("quantity", rival), ""
+
+
+def _fact(triple: Triple, value: Value | None, names: _Names, context: str,
+          said: set[tuple[str, str, str]]) -> Iterator[Quad]:
     digest = fact_digest(triple)
     subject = names.entity(triple.subject.id)
     predicate = names.predicate(triple.predicate.id)
     doc = names.document(triple.evidence.doc)
     if isinstance(triple.object, Quantity):
-        obj = names.node("quantity", digest)
-        yield subject, predicate, obj, context
-        yield from _quantity(obj, triple.object, triple.time, doc, names, context)
+        obj = names.node("quantity", value.id if value is not None else digest)
+        for statement in ((subject, predicate, obj), (obj, _T["derivedFrom"], doc)):
+            if statement not in said:
+                said.add(statement)
+                yield *statement, context
     else:
         obj = names.entity(triple.object.id)
         yield subject, predicate, obj, context
@@ -300,9 +330,11 @@ def _fact(triple: Triple, names: _Names, context: str) -> Iterator[Quad]:
     yield fact, _T["evidence"], text(evidence.sentence), context
     yield fact, _T["evidenceStart"], integer(evidence.start), context
     yield fact, _T["evidenceEnd"], integer(evidence.end), context
+    if isinstance(triple.object, Quantity):
+        yield fact, _T["statedAs"], text(triple.object.raw), context
 
 
-def _quantity(node: str, quantity: Quantity, time: TimeQualifier | None, doc: str, names: _Names,
+def _quantity(node: str, quantity: Quantity, time: TimeQualifier | None, names: _Names,
               context: str) -> Iterator[Quad]:
     """An n-ary measurement node; a change (从A到B) links its old value as `zhkg:previous`."""
     yield node, _T["type"], _T["Quantity"], context
@@ -318,11 +350,10 @@ def _quantity(node: str, quantity: Quantity, time: TimeQualifier | None, doc: st
     if quantity.modifier:
         yield node, _T["modifier"], text(quantity.modifier), context
     yield from _time(node, time, context)
-    yield node, _T["derivedFrom"], doc, context
     if quantity.previous is not None:
         previous = f"{node[:-1]}-previous>"
         yield node, _T["previous"], previous, context
-        yield from _quantity(previous, quantity.previous, None, doc, names, context)
+        yield from _quantity(previous, quantity.previous, None, names, context)
 
 
 def _dataset(quads: Iterable[Quad], bindings: Mapping[str, str]) -> tuple[Dataset, int]:

@@ -186,6 +186,75 @@
     return table;
   }
 
+  // ---- series chart: one small inline SVG per measure, drawn here (no library, no network) ----
+  var SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs, text) {
+    var e = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, String(attrs[k])); });
+    if (text !== undefined) e.textContent = String(text);
+    return e;
+  }
+
+  // Periods on x in the order given (chronological), values on y; the line joins the
+  // best-supported value of each period; a period whose documents disagree shows every value
+  // as a red dot. Each dot's tooltip names the period, the figure and how many documents say it.
+  function seriesChart(s) {
+    var W = 340, H = 130, left = 60, right = 28, top = 14, bottom = 30;  // left: room for the value labels
+    var periods = [];
+    s.points.forEach(function (p) { if (periods.indexOf(p.period) < 0) periods.push(p.period); });
+    var values = s.points.map(function (p) { return p.value; });
+    var lo = Math.min.apply(null, values), hi = Math.max.apply(null, values);
+    var extremes = lo === hi ? [hi] : [hi, lo];
+    if (lo === hi) { lo -= Math.abs(lo) * 0.1 || 1; hi += Math.abs(hi) * 0.1 || 1; }
+    function x(period) {
+      var i = periods.indexOf(period);
+      return periods.length === 1 ? (left + W - right) / 2 : left + i * (W - left - right) / (periods.length - 1);
+    }
+    function y(v) { return top + 4 + (hi - v) * (H - top - bottom - 14) / (hi - lo); }
+    var chart = svg("svg", {width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img", "class": "series"});
+    chart.appendChild(svg("title", {}, s.label + "（" + (s.unit || "数") + "）"));
+    chart.appendChild(svg("line", {x1: left - 8, x2: W - 4, y1: H - bottom, y2: H - bottom, stroke: "#cccccc"}));
+    var best = periods.map(function (period) {
+      return s.points.filter(function (p) { return p.period === period; })
+        .reduce(function (a, b) { return b.sources > a.sources ? b : a; });
+    });
+    if (best.length > 1) {
+      chart.appendChild(svg("polyline", {fill: "none", stroke: "#0072B2", "stroke-width": 1.5,
+        points: best.map(function (p) { return x(p.period) + "," + y(p.value); }).join(" ")}));
+    }
+    var every = Math.max(1, Math.ceil(periods.length / 6));
+    periods.forEach(function (period, i) {
+      if (i % every === 0 || i === periods.length - 1) {
+        chart.appendChild(svg("text", {x: x(period), y: H - bottom + 14, "font-size": 10, "text-anchor": "middle",
+                                       fill: "#555555"}, period));
+      }
+    });
+    s.points.forEach(function (p) {
+      var dot = svg("circle", {cx: x(p.period), cy: y(p.value), r: 3 + Math.min(p.sources, 4),
+                               fill: p.conflict ? "#D55E00" : "#0072B2", "fill-opacity": 0.8,
+                               "class": p.conflict ? "conflict" : "agreed"});
+      dot.appendChild(svg("title", {}, p.period + "：" + p.raw + "（" + p.sources + " 篇文档" +
+                                       (p.conflict ? "，与其他文档不一致" : "") + "）"));
+      chart.appendChild(dot);
+    });
+    extremes.forEach(function (v) {  // the highest and lowest figure as written, beside their height
+      var p = s.points.find(function (q) { return q.value === v; });
+      if (p) chart.appendChild(svg("text", {x: left - 10, y: y(v) + 3, "font-size": 10, fill: "#777777",
+                                            "text-anchor": "end"}, p.raw));
+    });
+    return chart;
+  }
+
+  function seriesBlock(list) {
+    var box = el("div", null, "series");
+    list.forEach(function (s) {
+      var conflicted = s.points.some(function (p) { return p.conflict; });
+      box.appendChild(el("h4", s.label + (s.unit ? "（" + s.unit + "）" : "") + (conflicted ? " · 文档不一致" : "")));
+      box.appendChild(seriesChart(s));
+    });
+    return box;
+  }
+
   function showEntity(id) {
     var n = entityById.get(id);
     if (!n) return;
@@ -196,6 +265,10 @@
     if (n.quantities.length) {
       panel.appendChild(el("h3", "数值属性"));
       panel.appendChild(quantityTable(n.quantities));
+    }
+    if (n.series && n.series.length) {
+      panel.appendChild(el("h3", "按期间（跨文档）"));
+      panel.appendChild(seriesBlock(n.series));
     }
     var indices = n.triples.concat(n.quantities.map(function (q) { return q.triple; }));
     panel.appendChild(el("h3", "三元组（" + indices.length + "）"));
