@@ -381,8 +381,6 @@ def main() -> int:
                         help="drop features whose largest |weight| is below this (keeps the artefact small)")
     parser.add_argument("--no-sentence-features", action="store_true",
                         help="ablation: leave out the sentence's bigrams (features every pair of it shares)")
-    parser.add_argument("--no-between-unigrams", action="store_true",
-                        help="ablation: leave out single characters between the mentions")
     args = parser.parse_args()
 
     t0 = time.time()
