@@ -374,15 +374,13 @@ def main() -> int:
                         help="folder holding FinRE/ and duie2.0/ (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL, help="model folder (default: %(default)s)")
     parser.add_argument("--l2", type=float, default=None, help="L2 strength (default: chosen on the calibration part)")
-    parser.add_argument("--l2-grid", default="1e-4", help="candidates when --l2 is not given")
+    parser.add_argument("--l2-grid", default="3e-5,1e-4,3e-4", help="candidates when --l2 is not given")
     parser.add_argument("--min-count", type=int, default=3, help="keep features seen this often")
     parser.add_argument("--max-iter", type=int, default=300)
     parser.add_argument("--prune", type=float, default=0.02,
                         help="drop features whose largest |weight| is below this (keeps the artefact small)")
     parser.add_argument("--no-sentence-features", action="store_true",
                         help="ablation: leave out the sentence's bigrams (features every pair of it shares)")
-    parser.add_argument("--no-between-unigrams", action="store_true",
-                        help="ablation: leave out single characters between the mentions")
     args = parser.parse_args()
 
     t0 = time.time()
@@ -411,38 +409,42 @@ def main() -> int:
     x = matrix(rows, index)
     y = np.array([cidx[e.label] for e in train])
     sw = np.ones(len(train))
-    xc = matrix(featurize(calib, featurizer), index)
     yc = np.array([cidx.get(e.label, cidx[NONE]) for e in calib])
     symmetric = mapping.symmetric
     print(f"features: {len(vocab)}, classes: {len(classes)}", file=sys.stderr)
 
+    def finish(w: np.ndarray) -> dict:
+        """Prune, fit the temperature and the decision threshold on the calibration part."""
+        keep = np.abs(w).max(axis=1) >= args.prune
+        keep[index["b"]] = True
+        kept_vocab = [f for f, k in zip(vocab, keep) if k]
+        kept = w[keep]
+        kept_index = {f: i for i, f in enumerate(kept_vocab)}
+        logits = np.asarray(matrix(featurize(calib, featurizer), kept_index) @ kept)
+        temperature = fit_temperature(logits, yc)
+        calibrated = softmax(logits / temperature)
+        scales = [round(s, 2) for s in np.arange(0.2, 1.01, 0.05)]
+        scored = [(facts_f1(calib, answers_from_probs(calibrated, classes, s), symmetric)["f1"], -abs(s - 1), s)
+                  for s in scales]
+        none_scale = max(scored)[2]
+        return {"vocab": kept_vocab, "w": kept, "temperature": temperature, "none_scale": none_scale,
+                "scored": scored,
+                "calib_f1": facts_f1(calib, answers_from_probs(calibrated, classes, none_scale), symmetric)}
+
+    # L2 strength: the candidate with the best calibration-part F1 after calibration and threshold
     grid = [args.l2] if args.l2 is not None else [float(v) for v in args.l2_grid.split(",")]
     tried = []
     best = None
     for l2 in grid:
-        w = train_logreg(x, y, len(classes), l2, sw, index["b"], args.max_iter)
-        probs = softmax(xc @ w)
-        f1 = facts_f1(calib, answers_from_probs(probs, classes), symmetric)["f1"]
-        tried.append({"l2": l2, "calibration_f1": f1})
+        done = finish(train_logreg(x, y, len(classes), l2, sw, index["b"], args.max_iter))
+        f1 = done["calib_f1"]["f1"]
+        tried.append({"l2": l2, "calibration_f1": f1, "none_scale": done["none_scale"]})
         print(f"l2={l2:g}: calibration F1 {f1:.4f} ({time.time() - t0:.0f}s)", file=sys.stderr)
         if best is None or f1 > best[0]:
-            best = (f1, l2, w)
-    _, l2, w = best
-
-    keep = np.abs(w).max(axis=1) >= args.prune
-    keep[index["b"]] = True
-    vocab = [f for f, k in zip(vocab, keep) if k]
-    w = w[keep]
-    index = {f: i for i, f in enumerate(vocab)}
-    xc = matrix(featurize(calib, featurizer), index)
-    logits = np.asarray(xc @ w)
-    temperature = fit_temperature(logits, yc)
-    calibrated = softmax(logits / temperature)
-    scales = [round(s, 2) for s in np.arange(0.2, 1.01, 0.05)]
-    scored = [(facts_f1(calib, answers_from_probs(calibrated, classes, s), symmetric)["f1"], -abs(s - 1), s)
-              for s in scales]
-    none_scale = max(scored)[2]
-    calib_f1 = facts_f1(calib, answers_from_probs(calibrated, classes, none_scale), symmetric)
+            best = (f1, l2, done)
+    _, l2, done = best
+    vocab, w, temperature, none_scale = done["vocab"], done["w"], done["temperature"], done["none_scale"]
+    scored, calib_f1 = done["scored"], done["calib_f1"]
 
     meta = {
         "description": "Relation classifier over mention pairs (multinomial logistic regression on sparse "

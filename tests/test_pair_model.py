@@ -138,3 +138,13 @@ def test_import_is_light():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_many_pairs_in_one_call_score_as_one_at_a_time(model):
+    text = ("远航集团昨日宣布以现金方式收购星河电子全部股权,此前青禾科技与蓝湾银行签署合作协议,"
+            "而东岭物流的控股股东南港投资在过去一年中多次减持其持有的股份。")
+    names = ["远航集团", "星河电子", "青禾科技", "蓝湾银行", "东岭物流", "南港投资"]
+    pairs = [p for a in names for b in names if a < b for p in pairs_of(text, a, b, "Company", "Company")]
+    together = model.probabilities(text, pairs)
+    alone = np.vstack([model.probabilities(text, [p]) for p in pairs])
+    assert np.allclose(together, alone, atol=1e-5)

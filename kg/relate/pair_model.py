@@ -205,13 +205,15 @@ class PairClassifier:
 
         self.classes = list(classes)
         self.vocab = list(vocab)
-        self.weights = np.ascontiguousarray(weights, dtype=np.float32)
-        if self.weights.shape != (len(self.vocab), len(self.classes)):
-            raise ValueError(f"weights {self.weights.shape} do not match {len(self.vocab)} features"
+        weights = np.asarray(weights)
+        if weights.shape != (len(self.vocab), len(self.classes)):
+            raise ValueError(f"weights {weights.shape} do not match {len(self.vocab)} features"
                              f" × {len(self.classes)} classes")
         # scoring table: the weights plus one zero row that every unknown feature points at
-        self._table = np.vstack([self.weights, np.zeros((1, len(self.classes)), dtype=np.float32)])
+        self._table = np.zeros((len(self.vocab) + 1, len(self.classes)), dtype=np.float32)
+        self._table[:-1] = weights
         self._unknown = len(self.vocab)
+        self.weights = self._table[:-1]
         if "b" not in self.vocab:
             raise ValueError("the vocabulary has no bias feature 'b'")
         self.temperature = float(temperature)
