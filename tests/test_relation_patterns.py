@@ -184,3 +184,8 @@ def test_the_base_of_a_comparison_is_no_growth_figure(ontology):
 def test_a_subsidiary_belongs_to_its_parent_whichever_way_it_is_said(ontology, text):
     triples = hand_built(ontology, text, {"星河电子": "Company", "蓝鲸动力": "Company"})
     assert [(t.subject.name, t.object.name) for t in triples if t.predicate.id == "partOf"] == [("蓝鲸动力", "星河电子")]
+
+
+def test_a_passive_with_an_unnamed_agent_gives_the_subject_nothing(ontology):
+    triples = hand_built(ontology, "星河银行是一家由企业法人持股的商业银行，2024年被收购。", {"星河银行": "Company"})
+    assert [t for t in triples if not t.is_quantity] == []

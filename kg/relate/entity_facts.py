@@ -61,6 +61,8 @@ class EntityFacts(Grounding):
         passive = self._passive_agent(view, trigger, predicate, before)
         if passive is not None:
             return self._passive(document, view, trigger, predicate, passive)
+        if self._unnamed_agent(view, trigger, before):
+            return []  # 由企业法人持股的银行: the agent is no name we know, the sentence's subject is not it
         marked = self._marker_before(view, trigger, predicate, before)
         if marked is not None:
             return self._marked(document, view, trigger, predicate, marked)
@@ -182,6 +184,12 @@ class EntityFacts(Grounding):
             if view.between(m.start - 1, m.start) in self.passive_markers and self.fits(m.type, predicate.domain):
                 return m
         return None
+
+    def _unnamed_agent(self, view: SentenceView, trigger: TriggerHit, before: list[Mention]) -> bool:
+        """A passive marker stands between the last name and the trigger, within a few characters."""
+        clause_start, _ = view.clause_of(trigger.start)
+        start = max([clause_start, trigger.start - 8] + [m.end for m in before])
+        return any(marker in view.between(start, trigger.start) for marker in self.passive_markers)
 
     def _passive(self, document, view, trigger, predicate, agent: Mention) -> list[Triple]:
         """The agents are the subjects; the object is what stands before 由/被/获 (else the topic)."""
