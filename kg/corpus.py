@@ -22,6 +22,7 @@ from pathlib import Path
 from time import monotonic
 from typing import Callable, Iterable, Iterator
 
+from .limits import InputLimits, count_lines
 from .model import Document
 from .extractor import DocumentResult, Extractor, Settings
 from .sinks.jsonl import DOCUMENTS, MENTIONS, TRIPLES, document_record
@@ -100,7 +101,7 @@ def count_documents(inputs: Iterable[str | Path]) -> int | None:
 
 def _count_lines(path: Path) -> int:
     with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as data:
-        return sum(1 for line in data if line.strip())
+        return count_lines(data)  # in chunks: a giant line or a decompression bomb costs no memory
 
 
 @contextmanager
@@ -237,18 +238,19 @@ def _sync(stream) -> None:
 
 def extract_corpus(inputs: Iterable[str | Path], directory: str | Path, settings: Settings = Settings(), *,
                    execution: Execution = Execution(), force: bool = False, stdin=None,
-                   extractor: Callable[[Document], DocumentResult] | None = None) -> Iterator[Outcome]:
+                   extractor: Callable[[Document], DocumentResult] | None = None,
+                   limits: InputLimits = InputLimits()) -> Iterator[Outcome]:
     """Extract every input into `directory`, skipping documents an earlier run finished.
 
     Yields one Outcome per input as its results are written (read and extraction errors
-    included); `extractor` is used only when extracting in this process.
+    included); `extractor` is used only when extracting in this process; `limits` bound reading.
     """
     files = ResultFiles(directory, settings, force)
     try:
         todo: deque[Outcome] = deque()
 
         def unfinished() -> Iterator[Document]:
-            for item in read_documents(inputs, stdin=stdin):
+            for item in read_documents(inputs, stdin=stdin, limits=limits):
                 if isinstance(item, SourceError):
                     todo.append(Outcome(item.source, error=item))
                 elif files.is_done(item):

@@ -17,9 +17,10 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from .corpus import Execution, extract_corpus
 from .extractor import Extractor, Settings
+from .limits import InputLimits
 from .model import Document, KnowledgeGraph, Mention, Rejection, Triple
 from .ontology import Ontology, load_ontology
-from .outputs import write_outputs
+from .build_outputs import write_directory_outputs
 from .resolve import EntityResolver
 from .sinks import jsonl
 from .sinks.rdf import DEFAULT_BASE
@@ -28,7 +29,7 @@ from .validate import RULES, check_triple
 
 
 EXTRACTED = "extracted"  # a build's resumable extraction: a `kg extract` directory inside it
-GRAPH_OUTPUT_LIMIT = 200_000  # valid triples; RDF, the page and Neo4j read the graph into memory
+GRAPH_OUTPUT_LIMIT = 200_000  # valid triples; Neo4j from `kg build` and JSON-LD read the graph into memory
 
 
 @dataclass(slots=True)
@@ -72,7 +73,7 @@ class ValidationTally:
 
 def build(inputs: Iterable[str | Path], directory: str | Path, settings: Settings = Settings(), *,
           execution=None, force: bool = False, stdin=None, extractor: Extractor | None = None,
-          on_document: Callable | None = None) -> BuildReport:
+          on_document: Callable | None = None, limits: InputLimits = InputLimits()) -> BuildReport:
     """Extract every input into DIRECTORY/extracted (resumable), then resolve entities across
     documents and validate every triple in a streaming pass over the files written there.
 
@@ -83,7 +84,7 @@ def build(inputs: Iterable[str | Path], directory: str | Path, settings: Setting
     report = BuildReport()
     started = perf_counter()
     for outcome in extract_corpus(inputs, directory / EXTRACTED, settings, execution=execution or Execution(),
-                                  force=force, stdin=stdin, extractor=extractor):
+                                  force=force, stdin=stdin, extractor=extractor, limits=limits):
         if on_document is not None:
             on_document(outcome)
         if outcome.error is not None:
@@ -109,22 +110,21 @@ def resolve_extracted(extracted: Path, directory: Path, ontology: Ontology, alia
             resolver.canonical(m.norm or m.text, m.type, document.id)
     report.seconds["resolve"] = perf_counter() - started
     started = perf_counter()
-    tally, used = ValidationTally(), set()
+    tally = ValidationTally()
     with open(directory / jsonl.TRIPLES, "w", encoding="utf-8") as valid, \
             open(directory / jsonl.REJECTED, "w", encoding="utf-8") as rejected:
         for triple in _read(extracted / jsonl.TRIPLES, Triple.from_dict):
             triple = resolver.resolve_triple(triple)
             violations = check_triple(triple, ontology)
             tally.add(triple, violations)
-            used.add(triple.subject.id)
-            if not triple.is_quantity:
-                used.add(triple.object.id)
             jsonl.dump_line(Rejection(triple, violations).to_dict() if violations else triple.to_dict(),
                             rejected if violations else valid)
     report.triples_extracted = tally.valid + tally.rejected
     report.validation = tally.summary()
-    report.entities = jsonl.write_lines(directory / jsonl.ENTITIES,
-                      (e.to_dict() for e in resolver.entities() if e.id in used or e.mentions))
+    # Every group is a mention's or a triple endpoint's (resolve_triple adds the latter), so all
+    # are written, streamed in id order from the resolver's store.
+    report.entities = jsonl.write_lines(directory / jsonl.ENTITIES, (e.to_dict() for e in resolver.iter_entities()))
+    resolver.close()
     for name in (jsonl.MENTIONS, jsonl.DOCUMENTS):
         shutil.copyfile(extracted / name, directory / name)
     report.seconds["validate"] = perf_counter() - started
@@ -151,21 +151,14 @@ def _documents_with_mentions(extracted: Path) -> Iterator[tuple[Document, list[M
 
 def write_graph_outputs(directory: str | Path, report: BuildReport, ontology: Ontology, *,
                         rdf_formats: tuple[str, ...] = ("ttl",), base: str = DEFAULT_BASE, html: bool = True,
-                        limit: int = GRAPH_OUTPUT_LIMIT) -> tuple[KnowledgeGraph | None, dict]:
-    """RDF, the page and report.json for a built directory: the graph and the report summary.
-
-    These read the whole graph into memory, so above `limit` valid triples only report.json is
-    written (the summary says what was skipped) and the graph is None.
+                        limit: int = GRAPH_OUTPUT_LIMIT, load_graph: bool = False) -> tuple[KnowledgeGraph | None, dict]:
+    """RDF, the page and report.json for a built directory, streamed from its files
+    (`build_outputs`): the report summary, and the graph when `load_graph` asks for it (for
+    Neo4j) and it has at most `limit` valid triples, else None. Memory does not grow with the graph.
     """
     directory = Path(directory)
     summary = report.to_dict()
-    if report.validation.get("valid", 0) <= limit:
-        graph = jsonl.read_graph(directory)
-        write_outputs(graph, summary, directory, ontology, rdf_formats=rdf_formats, base=base, html=html)
-        return graph, summary
-    summary["counts"] = {"documents": report.documents, "mentions": report.mentions, "entities": report.entities,
-                         "triples": report.validation["valid"], "rejected": report.validation["rejected"]}
-    summary["skipped"] = {"outputs": [*rdf_formats, *(["html"] if html else [])],
-                          "reason": f"more than {limit} valid triples"}
-    (directory / jsonl.REPORT).write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return None, summary
+    write_directory_outputs(directory, summary, ontology, rdf_formats=rdf_formats, base=base, html=html,
+                            jsonld_limit=limit)
+    graph = jsonl.read_graph(directory) if load_graph and report.validation.get("valid", 0) <= limit else None
+    return graph, summary

@@ -12,10 +12,12 @@ import gzip
 import io
 import json
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator, Union
 
+from .limits import InputLimits, LongLine, TooLarge, bounded_lines, head, peekable, read_bounded
 from .model import Document
 
 TEXT_SUFFIXES = {".txt", ".md", ".text", ".csv", ".tsv", ""}
@@ -95,25 +97,27 @@ def title_of(text: str) -> str:
     return ""
 
 
-def read_documents(inputs: Iterable[str | Path], stdin: BinaryIO | None = None) -> Iterator[Item]:
+def read_documents(inputs: Iterable[str | Path], stdin: BinaryIO | None = None,
+                   limits: InputLimits = InputLimits()) -> Iterator[Item]:
     """Every document of every input, in order; unreadable inputs as `SourceError` items.
 
     An input is a file (text or JSON Lines, optionally .gz), a directory (read recursively, in
-    sorted order, hidden files skipped) or "-" for standard input.
+    sorted order, hidden files skipped) or "-" for standard input. Reading is bounded by
+    `limits` (see kg.limits): a document, file or line over them is a SourceError, the rest goes on.
     """
     for spec in inputs:
         if str(spec) == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
-            yield from _read_bytes("stdin", "stdin", stream.read())
+            yield from _read_stream("stdin", "stdin", peekable(stream), limits)
             continue
         path = Path(spec)
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file()
                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
             for file in files:
-                yield from _read_file(file, _doc_id(file.relative_to(path)))
+                yield from _read_file(file, _doc_id(file.relative_to(path)), limits)
         elif path.exists():
-            yield from _read_file(path, _doc_id(Path(path.name)))
+            yield from _read_file(path, _doc_id(Path(path.name)), limits)
         else:
             yield SourceError(str(path), "no such file or directory")
 
@@ -126,27 +130,92 @@ def _doc_id(relative: Path) -> str:
     return str(relative.with_name(name)) if name else str(relative)
 
 
-def _read_file(path: Path, doc_id: str) -> Iterator[Item]:
+_READ_ERRORS = (OSError, EOFError, gzip.BadGzipFile, zlib.error)
+
+
+def _read_file(path: Path, doc_id: str, limits: InputLimits) -> Iterator[Item]:
     try:
-        data = path.read_bytes()
-        if path.suffix == ".gz":
-            data = gzip.decompress(data)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        stream = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+    except OSError as exc:
         yield SourceError(str(path), f"cannot read: {exc}")
         return
-    yield from _read_bytes(str(path), doc_id, data)
+    with stream:
+        yield from _read_stream(str(path), doc_id, stream, limits)
 
 
-def _read_bytes(source: str, doc_id: str, data: bytes) -> Iterator[Item]:
+def _read_stream(source: str, doc_id: str, stream: BinaryIO, limits: InputLimits) -> Iterator[Item]:
+    """A stream in bounded chunks: JSON Lines (by name, or a first line that is a JSON object)
+    line by line; anything else (and UTF-16, whose lines are not split at a byte) whole, up
+    to the limit. A read error stops this input only, after what was read before it."""
+    try:
+        start = head(stream)
+        utf16 = start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in start
+        if not utf16 and (_jsonl_name(source) or start.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")):
+            yield from _read_jsonl_stream(source, doc_id, stream, limits)
+        else:
+            yield from _read_bytes(source, doc_id, read_bounded(stream, limits.max_doc_bytes), limits)
+    except TooLarge as exc:
+        yield SourceError(source, limits.too_many_bytes(exc.read))
+    except _READ_ERRORS as exc:
+        yield SourceError(source, f"cannot read: {exc}")
+
+
+def _read_jsonl_stream(source: str, doc_id: str, stream: BinaryIO, limits: InputLimits) -> Iterator[Item]:
+    """Line by line; a file not named .jsonl whose first line is no JSON object is one document."""
+    lines = bounded_lines(stream, limits.max_line_bytes)
+    number, first = 0, b""
+    if not _jsonl_name(source):
+        for number, first in enumerate(lines, 1):
+            if isinstance(first, LongLine) or first.strip():
+                break
+        if isinstance(first, LongLine):
+            raise TooLarge(first.length)
+        if not _is_json_object(first):
+            data = first + read_bounded(stream, limits.max_doc_bytes, len(first))
+            yield from _read_bytes(source, doc_id, data, limits)
+            return
+        yield from _jsonl_records(source, [(number, first)], limits)
+    yield from _jsonl_records(source, enumerate(lines, number + 1), limits)
+
+
+def _jsonl_name(source: str) -> bool:
+    return source.removesuffix(".gz").endswith(tuple(JSONL_SUFFIXES))
+
+
+def _is_json_object(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line.decode("utf-8-sig")), dict)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
+
+
+def _jsonl_records(source: str, lines: Iterable[tuple[int, bytes | LongLine]], limits: InputLimits) -> Iterator[Item]:
+    for number, line in lines:
+        if isinstance(line, LongLine):
+            yield SourceError(f"{source}:{number}", limits.line_too_long(line.length))
+            continue
+        if not line.strip():
+            continue
+        try:
+            text = decode(line)
+        except NotText as exc:
+            yield SourceError(f"{source}:{number}", f"not a text line: {exc}")
+            continue
+        yield from _read_jsonl(source, [(number, text.lstrip("\ufeff"))], limits)
+
+
+def _read_bytes(source: str, doc_id: str, data: bytes, limits: InputLimits = InputLimits()) -> Iterator[Item]:
     try:
         text = decode(data)
     except NotText as exc:
         yield SourceError(source, f"not a text file: {exc}")
         return
     if _looks_like_jsonl(source, text):
-        yield from _read_jsonl(source, text)
+        yield from _read_jsonl(source, enumerate(text.splitlines(), 1), limits)
     elif not text.strip():
         yield SourceError(source, "empty document")
+    elif message := limits.too_many_chars(len(text)):
+        yield SourceError(source, message)
     else:
         yield Document(doc_id, text, source, title_of(text))
 
@@ -164,9 +233,9 @@ def _looks_like_jsonl(source: str, text: str) -> bool:
         return False
 
 
-def _read_jsonl(source: str, text: str) -> Iterator[Item]:
-    """`{"id": ..., "text": ...}` per line (optional "title", "source"); bad lines are reported."""
-    for number, line in enumerate(text.splitlines(), 1):
+def _read_jsonl(source: str, lines: Iterable[tuple[int, str]], limits: InputLimits) -> Iterator[Item]:
+    """`{"id": ..., "text": ...}` per numbered line (optional "title", "source"); bad lines are reported."""
+    for number, line in lines:
         if not line.strip():
             continue
         where = f"{source}:{number}"
@@ -180,6 +249,9 @@ def _read_jsonl(source: str, text: str) -> Iterator[Item]:
             continue
         if not record["text"].strip():
             yield SourceError(where, "empty document")
+            continue
+        if message := limits.too_many_chars(len(record["text"])):
+            yield SourceError(where, message)
             continue
         doc_id = str(record.get("id") or f"{Path(source).stem}-{number}")
         yield Document(doc_id, record["text"], str(record.get("source") or where),
