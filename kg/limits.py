@@ -49,10 +49,10 @@ class InputLimits:
         return (f"document of {chars:,} characters is longer than the limit of {self.max_doc_chars:,} "
                 f"(--max-doc-chars)")
 
-    def too_many_bytes(self, read: int) -> str:
+    def too_many_bytes(self, read: int, compressed: bool = False) -> str:
         return (f"more than {self.max_doc_bytes:,} bytes, longer than a document of {self.max_doc_chars:,} "
                 f"characters (--max-doc-chars) can be; stopped reading after {read:,} bytes"
-                " (a compressed file this large may be a decompression bomb)")
+                + (" (decompressed: a decompression bomb?)" if compressed else ""))
 
     def line_too_long(self, length: int) -> str:
         return (f"line of {length:,} bytes is longer than the limit of {self.max_line_bytes:,} bytes "

@@ -155,7 +155,7 @@ def _read_stream(source: str, doc_id: str, stream: BinaryIO, limits: InputLimits
         else:
             yield from _read_bytes(source, doc_id, read_bounded(stream, limits.max_doc_bytes), limits)
     except TooLarge as exc:
-        yield SourceError(source, limits.too_many_bytes(exc.read))
+        yield SourceError(source, limits.too_many_bytes(exc.read, source.endswith(".gz")))
     except _READ_ERRORS as exc:
         yield SourceError(source, f"cannot read: {exc}")
 
