@@ -210,8 +210,8 @@ def _directory_triples(directory: Path) -> Iterator[Triple]:
                 yield Triple.from_dict(json.loads(line))
 
 
-def page_view(directory: str | Path, max_nodes: int = VIEW_MAX_NODES, max_triples: int = VIEW_MAX_TRIPLES,
-              seeds: int = VIEW_SEEDS) -> PageView:
+def page_view(directory: str | Path, max_nodes: int | None = None, max_triples: int | None = None,
+              seeds: int | None = None) -> PageView:
     """The graph of a build directory as the page draws it, read in passes over triples.jsonl.
 
     A graph within `max_nodes` entities and `max_triples` facts is drawn whole. A bigger one is
@@ -220,6 +220,9 @@ def page_view(directory: str | Path, max_nodes: int = VIEW_MAX_NODES, max_triple
     order (up to `max_triples`). Degrees are counted in an on-disk table, so memory stays flat.
     """
     directory = Path(directory)
+    max_nodes = VIEW_MAX_NODES if max_nodes is None else max_nodes
+    max_triples = VIEW_MAX_TRIPLES if max_triples is None else max_triples
+    seeds = VIEW_SEEDS if seeds is None else seeds
     store = Store()
     try:
         degree = store.map("degree", JSON)
