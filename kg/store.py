@@ -22,7 +22,7 @@ from typing import Any, Callable, Generic, Iterator, TypeVar
 
 V = TypeVar("V")
 
-DEFAULT_CAPACITY = 50_000  # cached entries per map; a few tens of MB at most
+DEFAULT_CAPACITY = 20_000  # cached entries per map: about 30 MB for the resolver's groups
 MIN_CAPACITY = 16  # an entry just read must outlive the next read, which evicts a tenth
 _ABSENT = object()  # cached "not in the table": a miss costs one query, not one per lookup
 _SEP = "\x1f"
