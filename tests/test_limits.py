@@ -114,3 +114,20 @@ def test_ten_million_character_sentence_is_reported_while_the_rest_is_built(tmp_
     assert (f"{sentence}: document of 10,000,001 characters is longer than the limit of 10,000,000 "
             "(--max-doc-chars)") in result.output
     assert built_docs(tmp_path / "out") == {"good"}
+
+
+def test_jsonl_is_streamed_by_content_in_any_encoding_and_from_stdin(tmp_path):
+    lines = GOOD_LINE + "\n" + json.dumps({"id": "n2", "text": "青岚资本投资了星河科技。"}, ensure_ascii=False) + "\n"
+    (tmp_path / "feed.txt").write_text(lines, encoding="utf-8")  # no .jsonl suffix: told by its first line
+    (tmp_path / "feed16.jsonl").write_text(lines, encoding="utf-16")  # read whole, within the limit
+    for items in (read_documents([tmp_path / "feed.txt"]), read_documents([tmp_path / "feed16.jsonl"]),
+                  read_documents(["-"], stdin=io.BytesIO(lines.encode("utf-8")))):
+        assert [d.id for d in items] == ["good-line", "n2"]
+
+
+def test_a_truncated_gzip_keeps_what_was_read_before_the_error(tmp_path):
+    data = gzip.compress((GOOD_LINE + "\n").encode("utf-8") * 3 + b"x" * 100_000)
+    (tmp_path / "cut.jsonl.gz").write_bytes(data[: len(data) - 20])
+    items = list(read_documents([tmp_path / "cut.jsonl.gz"]))
+    assert isinstance(items[-1], SourceError) and items[-1].reason.startswith("cannot read")
+    assert [i.id for i in items if isinstance(i, Document)] == ["good-line"] * 3
