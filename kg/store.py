@@ -68,21 +68,31 @@ class Store:
         for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=FILE", "cache_size=-16000"):
             self.db.execute(f"PRAGMA {pragma}")
         self.db.execute("BEGIN")
+        self._maps: list[DiskMap] = []
         self._finalizer = weakref.finalize(self, _close, self.db, self._tempdir)
 
     def map(self, name: str, codec: Codec = JSON, capacity: int = DEFAULT_CAPACITY, *,
             mutable: bool = False, order_by: Callable[[tuple[str, ...]], str] | None = None) -> "DiskMap":
-        return DiskMap(self, name, codec, capacity, mutable=mutable, order_by=order_by)
+        table = DiskMap(self, name, codec, capacity, mutable=mutable, order_by=order_by)
+        self._maps.append(table)
+        return table
 
     def list(self, name: str, codec: Codec = JSON) -> "DiskList":
         return DiskList(self, name, codec)
 
     def close(self) -> None:
+        """Write every map's cached changes (kept when the store has a path), then close."""
+        if self._finalizer.alive and self._tempdir is None:
+            for table in self._maps:
+                table.flush()
+        self._maps.clear()
         self._finalizer()
 
 
 def _close(db: sqlite3.Connection, tempdir: str | None) -> None:
     try:
+        if tempdir is None and db.in_transaction:
+            db.commit()  # a store at a path of the caller's is kept; a temporary one is not
         db.close()
     finally:
         if tempdir:

@@ -75,3 +75,11 @@ def test_resolver_gives_the_same_entities_with_a_tiny_cache():
     names = {e.name: e for e in small[0]}
     assert names["星河"].aliases == ("星河科技股份有限公司",) and names["云帆半导体"].aliases == ("雲帆半導體",)
     assert len(small[0]) == 303
+
+
+def test_a_store_at_a_path_is_kept_and_read_back(tmp_path):
+    store = Store(tmp_path / "resolver.sqlite")
+    store.map("m", JSON, capacity=MIN_CAPACITY)[("a", "b")] = [1, 2]
+    store.close()
+    again = Store(tmp_path / "resolver.sqlite")
+    assert again.map("m", JSON)[("a", "b")] == [1, 2]

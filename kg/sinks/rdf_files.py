@@ -50,6 +50,8 @@ def directory_statements(directory: str | Path, ontology: Ontology, base: str = 
     names = _Names(ontology, base)
     documents: set[str] = set()  # ids only: one short string per document
     for record in _lines(directory / jsonl.DOCUMENTS):
+        if record["id"] in documents:
+            continue  # an id read twice: the first record stands
         documents.add(record["id"])
         yield from _document(Document(record["id"], record.get("text", ""), record.get("source", ""),
                                       record.get("title", "")), names)
