@@ -213,7 +213,7 @@ def build(inputs, output, ontology, replace_ontology, dictionaries, no_model, qu
     skips the documents it finished (--force starts over). Memory stays flat as the corpus
     grows: the RDF is streamed from the files, and a big graph's page shows the most connected
     entities and their neighbours (the page and report.json say so); above 200,000 valid
-    triples JSON-LD and --neo4j are refused (use another format, or `kg export -f neo4j-import`).
+    triples JSON-LD is skipped and --neo4j refused (use another format, `kg export -f neo4j-import`).
 
     \b
     Examples:
