@@ -102,3 +102,13 @@ def test_build_outputs_report_the_bounded_page(tmp_path, ontology, monkeypatch):
     assert report["counts"]["triples"] == 735 and report["per_predicate"] == {"合作": 735}
     assert report["rdf_statements"]["ttl"] == report["rdf_statements"]["nq"] > 735
     assert set(paths) == {"ttl", "nq", "html", "report"}
+
+
+@pytest.mark.browser
+def test_the_bounded_page_shows_its_note_under_the_title(tmp_path, ontology, load_page):
+    _stars(tmp_path)
+    view = write_page_from_directory(tmp_path, tmp_path / "graph.html", ontology, max_nodes=60, max_triples=50,
+                                     seeds=2)
+    driver = load_page(tmp_path / "graph.html")
+    assert driver.find_element("id", "note").text == view.note
+    assert driver.execute_script("return zhkg.nodes.length") == 52
