@@ -65,6 +65,19 @@ def _run_options(f):
     return f
 
 
+def _limit_option(f):
+    from .limits import DEFAULT_MAX_DOC_CHARS
+    return click.option("--max-doc-chars", type=click.IntRange(min=1), default=DEFAULT_MAX_DOC_CHARS,
+                        show_default=True,
+                        help="Longest document read, in characters; a longer file, JSON Lines record or line "
+                             "(also a decompression bomb) is reported and skipped, the rest goes on.")(f)
+
+
+def _limits(max_doc_chars):
+    from .limits import InputLimits
+    return InputLimits(max_doc_chars)
+
+
 def _execution(workers, scheduler):
     from .corpus import Execution
     return Execution(workers, scheduler)
@@ -191,8 +204,10 @@ def main(debug):
 @main.command()
 @_extraction_options
 @_run_options
+@_limit_option
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Directory to write into.")
-def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, quiet, workers, scheduler, force):
+def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, quiet, workers, scheduler, force,
+            max_doc_chars):
     """Extract triples and mentions, written as each document is done.
 
     \b
@@ -219,7 +234,7 @@ def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, 
     progress = _Progress(quiet, inputs)
     try:
         for outcome in extract_corpus(inputs, output, settings, execution=_execution(workers, scheduler),
-                                      force=force, extractor=extractor):
+                                      force=force, extractor=extractor, limits=_limits(max_doc_chars)):
             progress(outcome)
     finally:
         progress.close()
@@ -246,8 +261,9 @@ def extract(inputs, output, ontology, replace_ontology, dictionaries, no_model, 
                    "NEO4J_PASSWORD, NEO4J_DATABASE).")
 @click.option("--strict", is_flag=True, help="Exit with status 1 if any triple was rejected.")
 @_run_options
+@_limit_option
 def build(inputs, output, ontology, replace_ontology, dictionaries, no_model, quiet, aliases, rdf_formats, base,
-          no_html, neo4j_uri, strict, workers, scheduler, force):
+          no_html, neo4j_uri, strict, workers, scheduler, force, max_doc_chars):
     """Build the validated graph: extract, resolve entities, validate, write every output.
 
     \b
@@ -259,8 +275,10 @@ def build(inputs, output, ontology, replace_ontology, dictionaries, no_model, qu
     sha256; copies are kept in OUTPUT/settings/ and later commands read the graph with them).
     OUTPUT/extracted/ keeps the extraction: an interrupted build run again skips the
     documents it finished, unless an ontology file or dictionary changed since (compared by
-    content; --force starts over). Above 200,000 valid triples the RDF and the page are
-    skipped (report.json says so); use `kg export` on a bigger machine.
+    content; --force starts over). Memory stays flat as the corpus grows: the RDF is streamed
+    from the files, and a big graph's page shows the most connected entities and their
+    neighbours (the page and report.json say so); above 200,000 valid triples JSON-LD is
+    skipped and --neo4j refused (use `kg export -f neo4j-import`).
 
     \b
     Examples:
@@ -276,7 +294,8 @@ def build(inputs, output, ontology, replace_ontology, dictionaries, no_model, qu
     try:
         built = build_directory(inputs, output, settings, execution=_execution(workers, scheduler), force=force,
                                 extractor=_extractor(settings), on_document=progress,
-                                rdf_formats=tuple(rdf_formats), base=base or DEFAULT_BASE, html=not no_html)
+                                rdf_formats=tuple(rdf_formats), base=base or DEFAULT_BASE, html=not no_html,
+                                limits=_limits(max_doc_chars), load_graph=bool(neo4j_uri))
     finally:
         progress.close()
     summary = built.summary

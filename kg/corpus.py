@@ -25,6 +25,7 @@ from time import monotonic, sleep
 from typing import Callable, Iterable, Iterator
 
 from .dictionaries import file_hash
+from .limits import InputLimits, count_lines
 from .model import Document
 from .ontology import DEFAULT_ONTOLOGY
 from .resolve import DEFAULT_ALIASES
@@ -197,7 +198,7 @@ def _count_lines(path: Path) -> int:
         if not stat.S_ISREG(path.stat().st_mode):
             return 1
         with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as data:
-            return sum(1 for line in data if line.strip())
+            return count_lines(data)  # in chunks: a giant line or a decompression bomb costs no memory
     except (OSError, EOFError, zlib.error):
         return 1
 
@@ -337,18 +338,19 @@ def _sync(stream) -> None:
 
 def extract_corpus(inputs: Iterable[str | Path], directory: str | Path, settings: Settings = Settings(), *,
                    execution: Execution = Execution(), force: bool = False, stdin=None,
-                   extractor: Callable[[Document], DocumentResult] | None = None) -> Iterator[Outcome]:
+                   extractor: Callable[[Document], DocumentResult] | None = None,
+                   limits: InputLimits = InputLimits()) -> Iterator[Outcome]:
     """Extract every input into `directory`, skipping documents an earlier run finished.
 
     Yields one Outcome per input as its results are written (read and extraction errors
-    included); `extractor` is used only when extracting in this process.
+    included); `extractor` is used only when extracting in this process; `limits` bound reading.
     """
     inputs = list(inputs)
     if execution.workers is None:  # a worker would spend longer loading the models than extracting a small input
         small = not execution.scheduler and input_bytes(inputs) < SMALL_INPUT
         execution = replace(execution, workers=1 if small else os.cpu_count() or 1)
     with directory_lock(directory):
-        yield from _extract_corpus(inputs, directory, settings, execution, force, stdin, extractor)
+        yield from _extract_corpus(inputs, directory, settings, execution, force, stdin, extractor, limits)
 
 
 def input_bytes(inputs: Iterable[str | Path]) -> float:
@@ -366,7 +368,8 @@ def input_bytes(inputs: Iterable[str | Path]) -> float:
     return total
 
 
-def _extract_corpus(inputs, directory, settings, execution, force, stdin, extractor) -> Iterator[Outcome]:
+def _extract_corpus(inputs, directory, settings, execution, force, stdin, extractor,
+                    limits: InputLimits) -> Iterator[Outcome]:
     files = ResultFiles(directory, settings, force)
     try:
         todo: deque[Outcome] = deque()
@@ -380,7 +383,7 @@ def _extract_corpus(inputs, directory, settings, execution, force, stdin, extrac
                 notes.setdefault(document.id, []).append(what)
 
         def unfinished() -> Iterator[Document]:
-            for item in read_documents(inputs, stdin=stdin, on_note=note):
+            for item in read_documents(inputs, stdin=stdin, on_note=note, limits=limits):
                 if isinstance(item, SourceError):
                     todo.append(Outcome(item.source, error=item))
                 elif files.is_done(item):

@@ -17,9 +17,10 @@ from .corpus import Execution, directory_lock, extract_corpus
 from .dictionaries import file_hash, read_table
 from .extractor import Extractor, Settings
 from .figures import conflict_report
+from .limits import InputLimits
 from .model import Document, KnowledgeGraph, Mention, Rejection
 from .ontology import Ontology, load_ontology
-from .outputs import write_outputs
+from .build_outputs import write_directory_outputs
 from .resolve import EntityResolver
 from .sinks import jsonl
 from .sinks.rdf import DEFAULT_BASE
@@ -29,7 +30,7 @@ from .validate import ValidationResult, ValidationTally, check_triple, validate
 
 EXTRACTED = "extracted"  # a build's resumable extraction: a `kg extract` directory inside it
 SETTINGS = "settings"  # copies of the ontology files, dictionaries and alias tables a build used
-GRAPH_OUTPUT_LIMIT = 200_000  # valid triples; RDF, the page and Neo4j read the graph into memory
+GRAPH_OUTPUT_LIMIT = 200_000  # valid triples; Neo4j from `kg build` and JSON-LD read the graph into memory
 _RECORDED_FILES = ("ontology", "dictionaries", "aliases")
 
 
@@ -57,7 +58,7 @@ class BuildReport:
 
 def build(inputs: Iterable[str | Path], directory: str | Path, settings: Settings = Settings(), *,
           execution=None, force: bool = False, stdin=None, extractor: Extractor | None = None,
-          on_document: Callable | None = None) -> BuildReport:
+          on_document: Callable | None = None, limits: InputLimits = InputLimits()) -> BuildReport:
     """Extract every input into DIRECTORY/extracted (resumable), then resolve entities across
     documents and validate every triple in a streaming pass over the files written there.
 
@@ -65,15 +66,15 @@ def build(inputs: Iterable[str | Path], directory: str | Path, settings: Setting
     `on_document` hears each input's `corpus.Outcome` as it is done.
     """
     with directory_lock(directory):
-        return _build(inputs, Path(directory), settings, execution, force, stdin, extractor, on_document)
+        return _build(inputs, Path(directory), settings, execution, force, stdin, extractor, on_document, limits)
 
 
 def _build(inputs, directory: Path, settings: Settings, execution, force, stdin, extractor,
-           on_document) -> BuildReport:
+           on_document, limits: InputLimits = InputLimits()) -> BuildReport:
     report = BuildReport()
     started = perf_counter()
     for outcome in extract_corpus(inputs, directory / EXTRACTED, settings, execution=execution or Execution(),
-                                  force=force, stdin=stdin, extractor=extractor):
+                                  force=force, stdin=stdin, extractor=extractor, limits=limits):
         if on_document is not None:
             on_document(outcome)
         if outcome.error is not None:
@@ -103,21 +104,20 @@ def resolve_extracted(extracted: Path, directory: Path, ontology: Ontology, alia
                 resolver.add_spelling(m.text, m.type, document.id)  # 寧德時代: searchable as written
     report.seconds["resolve"] = perf_counter() - started
     started = perf_counter()
-    tally, used = ValidationTally(), set()
+    tally = ValidationTally()
     with jsonl.writing(directory / jsonl.TRIPLES) as valid, jsonl.writing(directory / jsonl.REJECTED) as rejected:
         for triple in jsonl.read_triples(extracted / jsonl.TRIPLES):
             triple = resolver.resolve_triple(triple)
             violations = check_triple(triple, ontology)
             tally.add(triple, violations)
-            used.add(triple.subject.id)
-            if not triple.is_quantity:
-                used.add(triple.object.id)
             jsonl.dump_line(Rejection(triple, violations).to_dict() if violations else triple.to_dict(),
                             rejected if violations else valid)
     report.triples_extracted = tally.valid + tally.rejected
     report.validation = tally.summary()
-    report.entities = jsonl.write_lines(directory / jsonl.ENTITIES,
-                      (e.to_dict() for e in resolver.entities() if e.id in used or e.mentions))
+    # Every group is a mention's or a triple endpoint's (resolve_triple adds the latter), so all
+    # are written, streamed in id order from the resolver's store.
+    report.entities = jsonl.write_lines(directory / jsonl.ENTITIES, (e.to_dict() for e in resolver.iter_entities()))
+    resolver.close()
     report.problems = list(jsonl.read_problems(extracted / jsonl.PROBLEMS))
     for name in (jsonl.MENTIONS, jsonl.DOCUMENTS, jsonl.PROBLEMS):
         with jsonl.replacing(directory / name) as partial:
@@ -139,25 +139,18 @@ def _documents_with_mentions(extracted: Path) -> Iterator[tuple[Document, list[M
 
 def write_graph_outputs(directory: str | Path, report: BuildReport, ontology: Ontology, *,
                         rdf_formats: tuple[str, ...] = ("ttl",), base: str = DEFAULT_BASE, html: bool = True,
-                        limit: int = GRAPH_OUTPUT_LIMIT) -> tuple[KnowledgeGraph | None, dict]:
-    """RDF, the page and report.json for a built directory: the graph and the report summary.
-
-    These read the whole graph into memory, so above `limit` valid triples only report.json is
-    written (the summary says what was skipped) and the graph is None.
+                        limit: int = GRAPH_OUTPUT_LIMIT, load_graph: bool = False) -> tuple[KnowledgeGraph | None, dict]:
+    """RDF, the page and report.json for a built directory, streamed from its files
+    (`build_outputs`): the report summary, and the graph when `load_graph` asks for it (for
+    Neo4j) and it has at most `limit` valid triples, else None. Memory does not grow with the graph.
     """
     directory = Path(directory)
     summary = report.to_dict()
     summary["conflicts"] = conflict_report(directory, ontology)  # figures the documents disagree on
-    if report.validation.get("valid", 0) <= limit:
-        graph = jsonl.read_graph(directory)
-        write_outputs(graph, summary, directory, ontology, rdf_formats=rdf_formats, base=base, html=html)
-        return graph, summary
-    summary["counts"] = {"documents": report.documents, "mentions": report.mentions, "entities": report.entities,
-                         "triples": report.validation["valid"], "rejected": report.validation["rejected"]}
-    summary["skipped"] = {"outputs": [*rdf_formats, *(["html"] if html else [])],
-                          "reason": f"more than {limit} valid triples"}
-    jsonl.write_report(directory, summary)
-    return None, summary
+    write_directory_outputs(directory, summary, ontology, rdf_formats=rdf_formats, base=base, html=html,
+                            jsonld_limit=limit)
+    graph = jsonl.read_graph(directory) if load_graph and report.validation.get("valid", 0) <= limit else None
+    return graph, summary
 
 
 # ---------------------------------------------------------------- what a build was made with
@@ -238,8 +231,8 @@ class BuiltDirectory:
 def build_directory(inputs: Iterable[str | Path], directory: str | Path, settings: Settings = Settings(), *,
                     execution=None, force: bool = False, stdin=None, extractor: Extractor | None = None,
                     on_document: Callable | None = None, rdf_formats: tuple[str, ...] = ("ttl",),
-                    base: str = DEFAULT_BASE, html: bool = True,
-                    limit: int = GRAPH_OUTPUT_LIMIT) -> BuiltDirectory:
+                    base: str = DEFAULT_BASE, html: bool = True, limit: int = GRAPH_OUTPUT_LIMIT,
+                    limits: InputLimits = InputLimits(), load_graph: bool = False) -> BuiltDirectory:
     """Everything `kg build` does but print: extract (resumably), resolve, validate, then write
     RDF, the page and report.json. Raises `ResumeError`, `OntologyError` or `DictionaryError`
     (usage errors) before extracting anything."""
@@ -247,9 +240,9 @@ def build_directory(inputs: Iterable[str | Path], directory: str | Path, setting
         read_table(table)  # a broken alias table is a usage error now, not after the extraction
     extractor = extractor or Extractor(settings)
     with directory_lock(directory):
-        report = _build(inputs, Path(directory), settings, execution, force, stdin, extractor, on_document)
+        report = _build(inputs, Path(directory), settings, execution, force, stdin, extractor, on_document, limits)
         graph, summary = write_graph_outputs(directory, report, extractor.ontology, rdf_formats=rdf_formats,
-                                             base=base, html=html, limit=limit)
+                                             base=base, html=html, limit=limit, load_graph=load_graph)
     return BuiltDirectory(report, summary, graph, extractor.ontology)
 
 

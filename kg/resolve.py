@@ -7,8 +7,9 @@ evidence: alias tables and declarations read in the text (小米(Xiaomi), 以下
 
 The id of an entity comes from the root key of its group, and the root is the first key in a
 fixed order (alias-table name, then Chinese, then shorter, then lexicographic), never the first
-surface seen: a second document or a second run lands on the same id. All state is dicts keyed by
-folded strings (a union-find), so resolution streams and could move to SQLite in the same shape.
+surface seen: a second document or a second run lands on the same id. All state that grows with
+the corpus (the union-find over folded keys, the groups, the names seen, the decisions) lives in a
+SQLite file behind bounded caches (`kg.store`), so memory stays flat however many names are read.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .dictionaries import read_table
 from .model import Entity, Mention, Quantity, Triple, entity_id
 from .grammar import Grammar
 from .ontology import Ontology
+from .store import DEFAULT_CAPACITY, NOTHING, PAIR, TEXT, Store, json_codec
 from .text import normalise
 
 DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "ontology" / "aliases.tsv"
@@ -71,6 +73,11 @@ class _Group:
     def absorb(self, other: "_Group") -> None:
         self.surfaces.update(other.surfaces)
         self.types.update(other.types)
+
+
+_GROUP = json_codec(lambda g: [g.surfaces, g.types], lambda cells: _Group(Counter(cells[0]), Counter(cells[1])))
+_DECISION = json_codec(lambda d: [d.surface, d.into, d.rules, d.doc],
+                       lambda cells: Decision(cells[0], cells[1], tuple(cells[2]), cells[3]))
 
 
 def load_alias_table(path: str | Path) -> list[AliasEntry]:
@@ -135,15 +142,20 @@ def strip_legal_suffix(folded: str, legal_suffixes: tuple[str, ...]) -> str:
 class EntityResolver:
     """Maps every (surface, class) to one canonical Entity, learning aliases as it reads."""
 
-    def __init__(self, ontology: Ontology, alias_files: Iterable[str | Path] = (), seed: bool = True):
+    def __init__(self, ontology: Ontology, alias_files: Iterable[str | Path] = (), seed: bool = True, *,
+                 store: str | Path | None = None, cache_size: int = DEFAULT_CAPACITY):
+        """`store`: the SQLite file for the resolver's state (a temporary one by default, removed
+        with the resolver or by `close`); `cache_size`: entries of each table kept in memory."""
         self.ontology = ontology
         self._short_form, self._unbracketed_short, self._name_run = declaration_patterns(ontology.grammar)
-        self.decisions: list[Decision] = []
-        self._parent: dict[Key, Key] = {}
-        self._joined_by: dict[Key, str] = {}
-        self._groups: dict[Key, _Group] = {}
-        self._anchors: dict[Key, AliasEntry] = {}
-        self._seen: set[tuple[str, str]] = set()
+        self._store = Store(store)
+        self.decisions = self._store.list("decisions", _DECISION)  # a list of Decision, on disk
+        self._parent = self._store.map("parent", PAIR, cache_size)  # Key → Key
+        self._joined_by = self._store.map("joined_by", TEXT, cache_size)  # Key → rule
+        self._groups = self._store.map("groups", _GROUP, cache_size, mutable=True,
+                                       order_by=lambda root: entity_id(root[1], root[0]))  # Key → _Group
+        self._anchors: dict[Key, AliasEntry] = {}  # from the alias tables: bounded by their size
+        self._seen = self._store.map("seen", NOTHING, cache_size)  # (family, surface) pairs
         self._families = sorted({self.family(c) for c in ontology.classes
                                  if c != "Entity" and ontology.is_a(c, ("Entity",))})
         files = ([DEFAULT_ALIASES] if seed else []) + [Path(p) for p in alias_files]
@@ -216,8 +228,17 @@ class EntityResolver:
 
     def entities(self) -> list[Entity]:
         """Every entity seen so far, one per group, sorted by id (for entities.jsonl)."""
-        return sorted((self._entity(root) for root, g in self._groups.items() if g.surfaces),
-                      key=lambda e: e.id)
+        return list(self.iter_entities())
+
+    def iter_entities(self) -> Iterator[Entity]:
+        """`entities()` one at a time, streamed in id order from the store: memory stays flat."""
+        for root, group in self._groups.items_ordered():
+            if group.surfaces:
+                yield self._entity(root, group)
+
+    def close(self) -> None:
+        """Remove the store's file now (a temporary store is removed with the resolver anyway)."""
+        self._store.close()
 
     def _resolve(self, entity: Entity) -> Entity:
         return self._attach(entity.name, entity.type, 0, "") if entity.name.strip() else entity
@@ -239,8 +260,8 @@ class EntityResolver:
                 self.decisions.append(Decision(name, root[1], rules, doc))
         return self._entity(root)
 
-    def _entity(self, root: Key) -> Entity:
-        group = self._groups[root]
+    def _entity(self, root: Key, group: _Group | None = None) -> Entity:
+        group = self._groups[root] if group is None else group
         anchor = self._anchors.get(root)
         name = anchor.name if anchor else min(
             group.surfaces, key=lambda s: (-group.surfaces[s], normalise(s).text != s, not _CJK.search(s),

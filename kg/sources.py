@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Union
 
+from .limits import InputLimits, LongLine, TooLarge, bounded_lines, head, peekable, read_bounded
 from .model import Document
 from .sinks.jsonl import parse_line
 
@@ -141,7 +142,8 @@ def title_of(text: str) -> str:
 
 
 def read_documents(inputs: Iterable[str | Path], stdin: BinaryIO | None = None,
-                   on_note: Callable[[Document, ReadNote], None] | None = None) -> Iterator[Item]:
+                   on_note: Callable[[Document, ReadNote], None] | None = None,
+                   limits: InputLimits = InputLimits()) -> Iterator[Item]:
     """Every document of every input, in order; unreadable inputs as `SourceError` items.
 
     An input is a file (text or JSON Lines, optionally .gz), a directory (read recursively, in
@@ -149,7 +151,8 @@ def read_documents(inputs: Iterable[str | Path], stdin: BinaryIO | None = None,
     unreadable folder or a FIFO/device inside it is a `SourceError`) or "-" for standard input.
     Ids are unique in one call: a document whose id an earlier one took (report.txt in two
     folders, a JSON Lines id used twice) is kept apart as id~2, id~3…; `on_note` hears of
-    that, and of bytes replaced because they were not text.
+    that, and of bytes replaced because they were not text. Reading is bounded by `limits`
+    (see kg.limits): a document, file or line over them is a SourceError, the rest goes on.
     """
     taken: dict[str, tuple[str, str]] = {}  # id → (source, content hash) of the document that has it
 
@@ -157,7 +160,7 @@ def read_documents(inputs: Iterable[str | Path], stdin: BinaryIO | None = None,
         if on_note is not None:
             on_note(document, what)
 
-    for item, replaced in _read_inputs(inputs, stdin):
+    for item, replaced in _read_inputs(inputs, stdin, limits):
         if isinstance(item, Document):
             if taken.get(item.id) == (item.source, item.content_hash):
                 note(item, ReadNote("the same input given twice: read once", dropped=True))
@@ -183,11 +186,12 @@ def _unique(document: Document, taken: dict[str, tuple[str, str]],
     return document
 
 
-def _read_inputs(inputs: Iterable[str | Path], stdin: BinaryIO | None) -> Iterator[tuple[Item, int]]:
+def _read_inputs(inputs: Iterable[str | Path], stdin: BinaryIO | None,
+                 limits: InputLimits) -> Iterator[tuple[Item, int]]:
     for spec in inputs:
         if str(spec) == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
-            yield from _read_bytes("stdin", "stdin", stream.read())
+            yield from _read_stream("stdin", "stdin", peekable(stream), limits)
             continue
         path = Path(spec)
         try:
@@ -200,9 +204,9 @@ def _read_inputs(inputs: Iterable[str | Path], stdin: BinaryIO | None) -> Iterat
                 if isinstance(file, SourceError):
                     yield file, 0
                 else:
-                    yield from _read_file(file, _doc_id(file.relative_to(path)))
+                    yield from _read_file(file, _doc_id(file.relative_to(path)), limits)
         elif stat.S_ISREG(mode):
-            yield from _read_file(path, _doc_id(Path(path.name)))
+            yield from _read_file(path, _doc_id(Path(path.name)), limits)
         else:
             yield SourceError(shown_path(path), f"{_not_regular(mode)}; to read a stream, pipe it in and "
                                                 "give - as the input"), 0
@@ -277,31 +281,95 @@ def _doc_id(relative: Path) -> str:
     return str(relative.with_name(name)) if name else str(relative)
 
 
-def _read_file(path: Path, doc_id: str) -> Iterator[tuple[Item, int]]:
+def _read_file(path: Path, doc_id: str, limits: InputLimits) -> Iterator[tuple[Item, int]]:
     try:
-        data = path.read_bytes()
-        if path.suffix == ".gz":
-            data = gzip.decompress(data)
-    except OSError as exc:  # gzip.BadGzipFile is one
+        stream = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+    except OSError as exc:
         yield SourceError(shown_path(path), f"cannot read: {exc.strerror or exc}"), 0
         return
+    with stream:
+        yield from _read_stream(shown_path(path), doc_id, stream, limits)
+
+
+def _read_stream(source: str, doc_id: str, stream: BinaryIO, limits: InputLimits) -> Iterator[tuple[Item, int]]:
+    """A stream in bounded chunks (a decompression bomb or a giant line costs no memory): JSON
+    Lines (by name, or a first line that is a JSON object) line by line; anything else (and
+    UTF-16, whose lines are not split at a byte) whole, up to the limit. A read error stops this
+    input only, after what was read before it."""
+    try:
+        start = head(stream)
+        utf16 = start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in start
+        if not utf16 and (_jsonl_name(source) or start.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")):
+            yield from _read_jsonl_stream(source, doc_id, stream, limits)
+        else:
+            yield from _read_bytes(source, doc_id, read_bounded(stream, limits.max_doc_bytes), limits)
+    except TooLarge as exc:
+        yield SourceError(source, limits.too_many_bytes(exc.read, source.endswith(".gz"))), 0
+    except OSError as exc:  # gzip.BadGzipFile is one
+        yield SourceError(source, f"cannot read: {exc.strerror or exc}"), 0
     except (EOFError, zlib.error) as exc:
-        yield SourceError(shown_path(path), f"cannot read: truncated or damaged gzip ({exc})"), 0
-        return
-    yield from _read_bytes(shown_path(path), doc_id, data)
+        yield SourceError(source, f"cannot read: truncated or damaged gzip ({exc})"), 0
 
 
-def _read_bytes(source: str, doc_id: str, data: bytes) -> Iterator[tuple[Item, int]]:
+def _read_jsonl_stream(source: str, doc_id: str, stream: BinaryIO, limits: InputLimits) -> Iterator[tuple[Item, int]]:
+    """Line by line; a file not named .jsonl whose first line is no JSON object is one document."""
+    lines = bounded_lines(stream, limits.max_line_bytes)
+    number, first = 0, b""
+    if not _jsonl_name(source):
+        for number, first in enumerate(lines, 1):
+            if isinstance(first, LongLine) or first.strip():
+                break
+        if isinstance(first, LongLine):
+            raise TooLarge(first.length)
+        if not _is_json_object(first):
+            yield from _read_bytes(source, doc_id, first + read_bounded(stream, limits.max_doc_bytes, len(first)),
+                                   limits)
+            return
+        yield from _jsonl_records(source, [(number, first)], limits)
+    yield from _jsonl_records(source, enumerate(lines, number + 1), limits)
+
+
+def _jsonl_name(source: str) -> bool:
+    return source.removesuffix(".gz").endswith(tuple(JSONL_SUFFIXES))
+
+
+def _is_json_object(line: bytes) -> bool:
+    try:
+        return isinstance(parse_line(line.decode("utf-8-sig")), dict)
+    except (UnicodeDecodeError, ValueError):
+        return False
+
+
+def _jsonl_records(source: str, lines: Iterable[tuple[int, bytes | LongLine]],
+                   limits: InputLimits) -> Iterator[tuple[Item, int]]:
+    for number, line in lines:
+        if isinstance(line, LongLine):
+            yield SourceError(f"{source}:{number}", limits.line_too_long(line.length)), 0
+            continue
+        if not line.strip():
+            continue
+        try:
+            text, replaced = decode_counted(line)
+        except NotText as exc:
+            yield SourceError(f"{source}:{number}", f"not a text line: {exc}"), 0
+            continue
+        for item in _read_jsonl(source, text.lstrip("\ufeff"), limits, first_number=number):
+            yield item, (item.text.count("\ufffd") if replaced and isinstance(item, Document) else 0)
+
+
+def _read_bytes(source: str, doc_id: str, data: bytes, limits: InputLimits = InputLimits()) -> Iterator[tuple[Item, int]]:
     try:
         text, replaced = decode_counted(data)
     except NotText as exc:
         yield SourceError(source, f"not a text file: {exc}"), 0
         return
     if _looks_like_jsonl(source, text):
-        for item in _read_jsonl(source, text):  # replaced bytes counted where they landed
+        for item in _read_jsonl(source, text, limits):  # replaced bytes counted where they landed
             yield item, (item.text.count("\ufffd") if replaced and isinstance(item, Document) else 0)
     elif not text.strip():
         yield SourceError(source, "empty document"), 0
+    elif message := limits.too_many_chars(len(text)):
+        yield SourceError(source, message), 0
     else:
         yield Document(doc_id, text, source, title_of(text)), replaced
 
@@ -319,9 +387,10 @@ def _looks_like_jsonl(source: str, text: str) -> bool:
         return False
 
 
-def _read_jsonl(source: str, text: str) -> Iterator[Item]:
-    """`{"id": ..., "text": ...}` per line (optional "title", "source"); bad lines are reported."""
-    for number, line in enumerate(text.split("\n"), 1):  # not splitlines: U+2028 may sit in a string
+def _read_jsonl(source: str, text: str, limits: InputLimits = InputLimits(), first_number: int = 1) -> Iterator[Item]:
+    """`{"id": ..., "text": ...}` per line (optional "title", "source"), numbered from
+    `first_number`; bad lines are reported."""
+    for number, line in enumerate(text.split("\n"), first_number):  # not splitlines: U+2028 may sit in a string
         if not line.strip():
             continue
         where = f"{source}:{number}"
@@ -335,6 +404,9 @@ def _read_jsonl(source: str, text: str) -> Iterator[Item]:
             continue
         if not record["text"].strip():
             yield SourceError(where, "empty document")
+            continue
+        if message := limits.too_many_chars(len(record["text"])):
+            yield SourceError(where, message)
             continue
         doc_id = str(record.get("id") or f"{Path(source).stem}-{number}")
         yield Document(doc_id, record["text"], str(record.get("source") or where),

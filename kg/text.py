@@ -68,6 +68,10 @@ def normalise(text: str) -> NormalisedText:
 # ---------------------------------------------------------------- sentence splitting
 
 _TERMINATORS = set("。！？!?；;")
+# A sentence longer than this is cut, at the last clause mark (，、：) of each stretch or else hard,
+# so that no stage that reads a sentence whole can be made slow by one giant sentence.
+MAX_SENTENCE_CHARS = 500
+_CLAUSE_MARKS = "，,、：:"
 _CLOSERS_AFTER_END = set("”’」』\"')）】》")
 _OPEN = {"“": "”", "「": "」", "『": "』", "(": ")", "（": "）", "【": "】", "《": "》", "[": "]"}
 BULLET_MARKS = "•·●▪◆◇■□○◎►▶➤✔✓-*"
@@ -80,8 +84,9 @@ def split_sentences(doc_id: str, normalised: NormalisedText) -> list[Sentence]:
     """Split into sentences at 。！？； and line breaks, keeping quotes and brackets whole.
 
     A line that starts with a bullet (•, -, 1., 一、, (1)) starts a new sentence; the bullet
-    itself is left out of the sentence. Splitting reads the normalised text; each Sentence
-    carries its original surface and offsets into the original text.
+    itself is left out of the sentence. A sentence over MAX_SENTENCE_CHARS is cut into pieces
+    (`cut_long`). Splitting reads the normalised text; each Sentence carries its original
+    surface and offsets into the original text.
     """
     text = normalised.text
     sentences: list[Sentence] = []
@@ -92,7 +97,7 @@ def split_sentences(doc_id: str, normalised: NormalisedText) -> list[Sentence]:
         if line.strip():
             bullet = _BULLET.match(line)
             start = line_start + (bullet.end() if bullet else 0)
-            for s, e in _split_line(text, start, line_end):
+            for s, e in (piece for span in _split_line(text, start, line_end) for piece in cut_long(text, *span)):
                 sentences.append(Sentence(doc_id, len(sentences), s, e, normalised.original[s:e], paragraph))
             paragraph += 1
         line_start = line_end + 1
@@ -121,6 +126,20 @@ def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
         i += 1
     spans.append((s, end))
     return [trimmed for a, b in spans if (trimmed := _trim(text, a, b))]
+
+
+def cut_long(text: str, start: int, end: int, limit: int = MAX_SENTENCE_CHARS) -> list[tuple[int, int]]:
+    """The span start–end in pieces of at most `limit` characters: each cut after the last
+    clause mark in its stretch when that leaves at least half of it, else hard at `limit`."""
+    pieces = []
+    while end - start > limit:
+        window = text[start:start + limit]
+        mark = max(window.rfind(c) for c in _CLAUSE_MARKS) + 1
+        cut = start + (mark if mark >= limit // 2 else limit)
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return [trimmed for a, b in pieces if (trimmed := _trim(text, a, b))]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:

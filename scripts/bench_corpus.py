@@ -1,5 +1,7 @@
 """Benchmark corpus runs: documents/s and chars/s with 1 and 2 worker processes and on a 2-worker
-local Dask cluster, peak RSS per process, and the restart after a kill at half way.
+local Dask cluster, peak RSS per process, and the restart after a kill at half way; with
+--build-sizes, the peak RSS of a whole `kg build --workers 1` at each corpus size instead
+(key "build_peak_rss", merged into the report: memory must stay flat as the corpus grows).
 
 The corpus is synthetic (sentences of the training sets in /work/shared/data shuffled into
 JSONL documents of 1–3 KB), written to a temporary directory, never committed. Each run is a
@@ -7,6 +9,7 @@ real `kg extract` subprocess, so start-up and model loading are part of the figu
 use one snapshot of kg/ and ontology/, taken at the start: the tree may change meanwhile.
 
     .venv/bin/python scripts/bench_corpus.py --size-mb 3 --out reports/bench_corpus.json
+    .venv/bin/python scripts/bench_corpus.py --build-sizes 10 100 500 --out reports/bench_corpus.json
 """
 
 from __future__ import annotations
@@ -101,11 +104,56 @@ def run(corpus: Path, out: Path, options: list[str], env: dict[str, str], stop_a
             "peak_rss_mb_per_process": sorted((round(v / 2**20) for v in peaks.values()), reverse=True)}
 
 
+def build_peak(corpus: Path, out: Path, env: dict[str, str]) -> dict:
+    """One `kg build --workers 1`: wall time, exit status and the peak resident set of the
+    process, exact from the kernel (wait4's ru_maxrss), not sampled."""
+    started = time.perf_counter()
+    child = subprocess.Popen([*KG, "build", str(corpus), "-o", str(out), "-q", "--workers", "1"],
+                             stderr=subprocess.PIPE, env=env, cwd=out.parent)
+    stderr = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if child.returncode:
+        raise RuntimeError(f"kg build failed: {stderr.decode('utf-8', 'replace')[-2000:]}")
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return {"seconds": round(seconds, 1), "exit": child.returncode, "peak_rss_mb": round(usage.ru_maxrss / 1024),
+            "counts": report["counts"], "page": {k: v for k, v in report.get("page", {}).items() if k != "note"},
+            "rdf_statements": report.get("rdf_statements", {}),
+            "seconds_by_stage": report.get("seconds", {})}
+
+
+def build_sizes(sizes: list[float], temp: Path, env: dict[str, str]) -> dict:
+    runs = {}
+    for size_mb in sizes:
+        corpus = temp / f"corpus-{size_mb:g}.jsonl"
+        figures = {"corpus": write_corpus(corpus, size_mb)}
+        figures.update(build_peak(corpus, temp / f"build-{size_mb:g}", env))
+        corpus.unlink()
+        shutil.rmtree(temp / f"build-{size_mb:g}")
+        runs[f"{size_mb:g}_mb"] = figures
+        print(json.dumps({f"{size_mb:g}_mb": figures}, ensure_ascii=False), flush=True)
+    base = runs[f"{sizes[0]:g}_mb"]["peak_rss_mb"]
+    return {"command": "kg build CORPUS -o OUT -q --workers 1", "cpu_count": os.cpu_count(), "runs": runs,
+            "peak_ratio_to_smallest": {k: round(r["peak_rss_mb"] / base, 3) for k, r in runs.items()},
+            "goal": "peak at 500 MB within 1.2x of the peak at 10 MB and under 1 GB"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mb", type=float, default=100.0, help="Corpus size in megabytes of JSONL.")
+    parser.add_argument("--build-sizes", type=float, nargs="+", metavar="MB",
+                        help="Measure the peak RSS of `kg build --workers 1` at these corpus sizes instead.")
     parser.add_argument("--out", default="reports/bench_corpus.json")
     args = parser.parse_args()
+    previous = json.loads(Path(args.out).read_text(encoding="utf-8")) if Path(args.out).exists() else {}
+    if args.build_sizes:
+        with tempfile.TemporaryDirectory(prefix="bench-build-") as temp:
+            memory = build_sizes(args.build_sizes, Path(temp), snapshot(Path(temp) / "src"))
+        Path(args.out).write_text(json.dumps({**previous, "build_peak_rss": memory}, ensure_ascii=False, indent=2)
+                                  + "\n", encoding="utf-8")
+        print(json.dumps(memory, ensure_ascii=False, indent=2))
+        return
     with tempfile.TemporaryDirectory(prefix="bench-corpus-") as temp:
         temp = Path(temp)
         env = snapshot(temp / "src")
@@ -129,6 +177,8 @@ def main() -> None:
             "killed_after_s": killed["seconds"], "restart_to_end_s": resumed["seconds"],
             "same_output_as_workers_1": (temp / "resumed" / "triples.jsonl").read_bytes() ==
             (temp / "workers_1" / "triples.jsonl").read_bytes()}
+    if "build_peak_rss" in previous:
+        results["build_peak_rss"] = previous["build_peak_rss"]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, ensure_ascii=False, indent=2))

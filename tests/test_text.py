@@ -1,6 +1,6 @@
 """Normalisation keeps offsets into the original text; sentences split the Chinese way."""
 
-from kg.text import normalise, split_sentences
+from kg.text import MAX_SENTENCE_CHARS, normalise, split_sentences
 
 
 def test_traditional_becomes_simplified_for_processing():
@@ -57,3 +57,15 @@ def test_sentence_offsets_and_text_come_from_the_original_in_traditional_script(
     assert [(s.text, original[s.start:s.end]) for s in parts] == [
         ("台積電營收創新高。", "台積電營收創新高。"), ("魏哲家表示：「AI需求強勁。」", "魏哲家表示：「AI需求強勁。」")]
     assert [s.paragraph for s in parts] == [0, 1]
+
+
+def test_an_overlong_sentence_is_cut_at_clause_marks_else_hard():
+    clause = "星河科技与云帆半导体签署合作协议，"  # invented names; 17 characters a clause
+    text = clause * 100 + "好" * 1200 + "。"
+    sentences = split_sentences("d", normalise(text))
+    assert max(len(s.text) for s in sentences) <= MAX_SENTENCE_CHARS
+    assert "".join(s.text for s in sentences) == text  # nothing lost, in order
+    clauses = [s.text for s in sentences if s.text.startswith("星河")]
+    assert clauses and all(s.endswith("，") for s in clauses[:-1])  # cut after a comma, not inside a clause
+    # three cuts after the 29th comma of each stretch; then no comma late enough: hard cuts
+    assert [len(s.text) for s in sentences] == [29 * 17] * 3 + [MAX_SENTENCE_CHARS] * 2 + [422]

@@ -8,16 +8,21 @@ each evidence sentence already cut into highlighted segments. The template
 
 from __future__ import annotations
 
+import heapq
+import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import networkx as nx
 
 from kg.figures import page_series
 from kg.model import Entity, Evidence, KnowledgeGraph, Quantity, Triple, json_number
 from kg.ontology import Ontology
+from kg.sinks import jsonl
 from kg.sinks.html_template import render_page
+from kg.store import JSON, Store
 
 # Above this many nodes the browser's force layout runs a short, bounded warm-up and then
 # freezes: a full stabilisation of 5,000 nodes takes minutes and keeps the page busy.
@@ -122,8 +127,9 @@ def _entities(graph: KnowledgeGraph) -> dict[str, Entity]:
     return out
 
 
-def page_data(graph: KnowledgeGraph, ontology: Ontology, title: str = "") -> dict[str, Any]:
-    """The whole page as plain data: nodes, edges, quantity tables, series charts, evidence, legend.
+def page_data(graph: KnowledgeGraph, ontology: Ontology, title: str = "", note: str = "") -> dict[str, Any]:
+    """The whole page as plain data: nodes, edges, quantity tables, series charts, evidence, legend;
+    `note` is shown under the title (a bounded view of a big graph says what it leaves out).
 
     A node's `series` is one entry per measure (and unit): {label, unit, points: [{period,
     value, raw, sources, conflict}]} in chronological order, several points for a period
@@ -157,12 +163,130 @@ def page_data(graph: KnowledgeGraph, ontology: Ontology, title: str = "") -> dic
         "edges": edges,
         "triples": [_triple_row(t) for t in graph.triples],
         "large": len(nodes) > LARGE_GRAPH_NODES,
+        **({"note": note} if note else {}),
     }
 
 
-def write_html(graph: KnowledgeGraph, path: str | Path, ontology: Ontology, title: str = "") -> Path:
+def write_html(graph: KnowledgeGraph, path: str | Path, ontology: Ontology, title: str = "", note: str = "") -> Path:
     """Write one self-contained page (library, data and script inlined): it opens offline."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_page(page_data(graph, ontology, title)), encoding="utf-8")
+    path.write_text(render_page(page_data(graph, ontology, title, note)), encoding="utf-8")
     return path
+
+
+# ---------------------------------------------------------------- a bounded view of a big graph
+
+# A page draws at most this much: beyond a few thousand nodes a browser layout is unusable and
+# the page itself (every evidence sentence inlined) grows with the corpus.
+VIEW_MAX_NODES = 2000
+VIEW_MAX_TRIPLES = 10_000
+VIEW_SEEDS = 200  # the most connected entities, whose neighbourhoods fill the rest
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    """What a page drawn from a build directory shows of the graph, and what it leaves out."""
+
+    graph: KnowledgeGraph
+    nodes_total: int
+    triples_total: int
+    bounded: bool
+
+    @property
+    def note(self) -> str:
+        if not self.bounded:
+            return ""
+        nodes = len(_entities(self.graph))
+        return (f"Large graph: this page shows {nodes:,} of {self.nodes_total:,} entities (the most connected "
+                f"and their neighbours) and {len(self.graph.triples):,} of {self.triples_total:,} facts; "
+                "triples.jsonl and the RDF hold them all.")
+
+    def summary(self) -> dict[str, Any]:
+        out = {"bounded": self.bounded, "entities_shown": len(_entities(self.graph)),
+               "entities_total": self.nodes_total, "triples_shown": len(self.graph.triples),
+               "triples_total": self.triples_total}
+        return {**out, "note": self.note} if self.bounded else out
+
+
+def _directory_triples(directory: Path) -> Iterator[Triple]:
+    with open(directory / jsonl.TRIPLES, encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield Triple.from_dict(json.loads(line))
+
+
+def page_view(directory: str | Path, max_nodes: int | None = None, max_triples: int | None = None,
+              seeds: int | None = None) -> PageView:
+    """The graph of a build directory as the page draws it, read in passes over triples.jsonl.
+
+    A graph within `max_nodes` entities and `max_triples` facts is drawn whole. A bigger one is
+    drawn from a bounded view: the `seeds` entities with the most facts, the neighbours of
+    those with the most facts (up to `max_nodes` in all), and the facts among them in file
+    order (up to `max_triples`). Degrees are counted in an on-disk table, so memory stays flat.
+    """
+    directory = Path(directory)
+    max_nodes = VIEW_MAX_NODES if max_nodes is None else max_nodes
+    max_triples = VIEW_MAX_TRIPLES if max_triples is None else max_triples
+    seeds = VIEW_SEEDS if seeds is None else seeds
+    store = Store()
+    try:
+        degree = store.map("degree", JSON)
+        triples_total = 0
+        for t in _directory_triples(directory):
+            triples_total += 1
+            for node in {t.subject.id, *(() if t.is_quantity else (t.object.id,))}:
+                degree[(node,)] = degree.get((node,), 0) + 1
+        nodes_total = len(degree)
+        bounded = nodes_total > max_nodes or triples_total > max_triples
+        nodes: set[str] | None = None
+        if bounded:
+            top = heapq.nlargest(min(seeds, max_nodes), ((n, key[0]) for key, n in degree.items()))
+            nodes = {node for _, node in top}
+            nodes |= _neighbours(directory, nodes, degree, max_nodes - len(nodes))
+        kept: list[Triple] = []
+        for t in _directory_triples(directory):
+            if nodes is None or (t.subject.id in nodes and (t.is_quantity or t.object.id in nodes)):
+                kept.append(t)
+                if len(kept) >= max_triples:
+                    break
+    finally:
+        store.close()
+    graph = KnowledgeGraph(triples=kept)
+    wanted = {e.id for t in kept for e in (t.subject, t.object) if isinstance(e, Entity)}
+    if (directory / jsonl.ENTITIES).exists():
+        with open(directory / jsonl.ENTITIES, encoding="utf-8") as lines:
+            for line in lines:
+                if line.strip() and (entity := Entity.from_dict(json.loads(line))).id in wanted:
+                    graph.entities[entity.id] = entity
+    return PageView(graph, nodes_total, triples_total, bounded)
+
+
+def _neighbours(directory: Path, seeds: set[str], degree, room: int) -> set[str]:
+    """Up to `room` entities linked to a seed, those with the most facts first (a bounded heap)."""
+    heap: list[tuple[int, str]] = []
+    held: set[str] = set()
+    if room <= 0:
+        return held
+    for t in _directory_triples(directory):
+        if t.is_quantity or (t.subject.id in seeds) == (t.object.id in seeds):
+            continue
+        other = t.object.id if t.subject.id in seeds else t.subject.id
+        if other in held:
+            continue
+        entry = (degree.get((other,), 0), other)
+        if len(heap) < room:
+            heapq.heappush(heap, entry)
+            held.add(other)
+        elif entry > heap[0]:
+            held.discard(heapq.heapreplace(heap, entry)[1])
+            held.add(other)
+    return held
+
+
+def write_page_from_directory(directory: str | Path, path: str | Path, ontology: Ontology, title: str = "",
+                              **bounds: int) -> PageView:
+    """The page of a build directory, whole or as a bounded view (`page_view`); returns the view."""
+    view = page_view(directory, **bounds)
+    write_html(view.graph, path, ontology, title=title, note=view.note)
+    return view

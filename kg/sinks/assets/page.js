@@ -386,6 +386,12 @@
   });
 
   document.getElementById("title").textContent = data.title;
+  if (data.note) {  // a bounded view of a big graph says what it leaves out
+    var note = document.createElement("p");
+    note.id = "note";
+    note.textContent = data.note;
+    document.querySelector("header").appendChild(note);
+  }
 
   // For tests, benchmarks and the curious: the library objects behind the page.
   window.zhkg = {network: network, nodes: nodes, edges: edges, nodeView: nodeView,
