@@ -15,7 +15,7 @@ from typing import Iterable, Iterator
 import ahocorasick
 
 from ..dictionaries import DictionaryError, read_table  # noqa: F401  (DictionaryError: re-exported)
-from ..text import normalise
+from ..text import Coverage, normalise
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +82,10 @@ class Lexicon:
                 continue
             hits.append((start, end, key))
         hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
-        taken: list[tuple[int, int]] = []
+        taken = Coverage(len(text))  # linear in the text, not in hits × names taken
         for start, end, key in hits:
-            if all(end <= s or start >= e for s, e in taken):
-                taken.append((start, end))
+            if not taken.overlaps(start, end):
+                taken.add(start, end)
                 yield start, end, self.entries[key]
 
     def to_bytes(self) -> bytes:

@@ -58,9 +58,11 @@ class TriggerIndex:
             hits.append(TriggerHit(start, end, word, predicates, negative))
         hits.sort(key=lambda h: (-(h.end - h.start), h.start))
         kept: list[TriggerHit] = []
+        taken = Coverage(len(text))  # linear in the text, not in hits × kept
         for h in hits:
-            if all(h.end <= k.start or h.start >= k.end for k in kept):
+            if not taken.overlaps(h.start, h.end):
                 kept.append(h)
+                taken.add(h.start, h.end)
         return sorted(kept, key=lambda h: h.start)
 
 
