@@ -64,13 +64,13 @@ def score_sets(gold: Sequence[set], guessed: Sequence[set], classes: Sequence[st
             "per_class": {c: _prf(*v) for c, v in counts.items()}}
 
 
-def predicted_classes(model: NerModel, sentences: Sequence[Sentence], domain: int) -> list[set]:
+def predicted_classes(model: NerModel, sentences: Sequence[Sentence], domain: int | None) -> list[set]:
     found = model.recognise([s.text for s in sentences], domain)
     return [{(s, e, model.class_of[label]) for s, e, label, _ in spans if label in model.class_of}
             for spans in found]
 
 
-def score_source(model: NerModel, source: str, sentences: Sequence[Sentence], domain: int,
+def score_source(model: NerModel, source: str, sentences: Sequence[Sentence], domain: int | None,
                  table: LabelTable) -> dict:
     guessed = predicted_classes(model, sentences, domain)
     if source == "cluener":
@@ -93,30 +93,22 @@ def score_source(model: NerModel, source: str, sentences: Sequence[Sentence], do
 
 
 def scores(model: NerModel, held_out: dict[str, list[Sentence]], table: LabelTable) -> dict:
-    """Per source under its own scheme and under the runtime scheme, and the two targets."""
-    out: dict = {"sources": {}}
+    """Per source under its own scheme and as predict runs (the runtime mixture), and the two targets."""
     domains = model.meta.get("domains", {})
-    for source, sentences in held_out.items():
-        own = domains.get(source, 0)
-        entry = {"sentences": len(sentences), "scheme_domain": own,
-                 "own_scheme": score_source(model, source, sentences, own, table)}
-        if own != model.domain:
-            entry["runtime_scheme"] = score_source(model, source, sentences, model.domain, table)
-        else:
-            entry["runtime_scheme"] = "same as own_scheme"
-        out["sources"][source] = entry
     news = [s for source in ("msra", "peopledaily") for s in held_out[source]]
-    targets = {}
-    for name, variant in (("own_scheme", None), ("runtime_scheme", model.domain)):
-        domain = domains.get("msra", 0) if variant is None else variant
-        msra = score_source(model, "msra", news, domain, table)
+    out: dict = {"sources": {}, "targets": {}}
+    for name in ("own_scheme", "runtime"):
+        for source, sentences in held_out.items():
+            domain = domains.get(source, 0) if name == "own_scheme" else None
+            entry = out["sources"].setdefault(source, {"sentences": len(sentences),
+                                                       "scheme": domains.get(source, 0)})
+            entry[name] = score_source(model, source, sentences, domain, table)
+        msra = score_source(model, "msra", news, domains.get("msra", 0) if name == "own_scheme" else None, table)
         cluener = out["sources"]["cluener"][name]
-        if cluener == "same as own_scheme":
-            cluener = out["sources"]["cluener"]["own_scheme"]
-        targets[name] = {"msra_style_PER_LOC_ORG_msra+peopledaily": {**msra["micro"], "goal": GOALS["msra_style"],
-                                                                     "per_class": msra["per_class"]},
-                         "cluener_5_labels": {**cluener["micro"], "goal": GOALS["cluener"]}}
-    out["targets"] = targets
+        out["targets"][name] = {
+            "msra_style_PER_LOC_ORG_msra+peopledaily": {**msra["micro"], "goal": GOALS["msra_style"],
+                                                        "per_class": msra["per_class"]},
+            "cluener_5_labels": {**cluener["micro"], "goal": GOALS["cluener"]}}
     return out
 
 
@@ -163,6 +155,7 @@ def short_speed(model: NerModel, snippets: list[str]) -> dict:
     batched = time.process_time() - cpu_started
     return {"documents": len(snippets), "mean_chars": round(sum(map(len, snippets)) / len(snippets), 1),
             "predict_ms_per_document": round(1000 * one_by_one / len(snippets), 3),
+            "predict_ms_per_50_chars": round(1000 * one_by_one / sum(map(len, snippets)) * 50, 3),
             "predict_batch_ms_per_document": round(1000 * batched / len(snippets), 3),
             "goal_ms_per_document": 1.0, "clock": "CPU time (the machine is shared)"}
 
@@ -179,7 +172,7 @@ def peak_rss_mb() -> float:
 def report_for(model_path: Path, held_out, table, documents, snippets) -> dict:
     model = NerModel.load(model_path)
     rss = peak_rss_mb()
-    report = {"model": str(model_path), "features": model.groups, "runtime_domain": model.domain,
+    report = {"model": str(model_path), "features": model.groups, "runtime_schemes": model.runtime_schemes,
               "trained_on": model.meta.get("trained_on", ""),
               **scores(model, held_out, table),
               "speed": speed(model, documents), "short_documents": short_speed(model, snippets)}
@@ -191,6 +184,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--baseline", type=Path, help="another model to score the same way (e.g. the previous one)")
+    parser.add_argument("--compare", action="append", default=[], metavar="NAME=PATH",
+                        help="score another model too (scores only), e.g. a variant kept for the record")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "ner.json")
     args = parser.parse_args()
     table = LabelTable.load()
@@ -199,9 +194,15 @@ def main() -> None:
     snippets = ccks_snippets()
     report = report_for(args.model, held_out, table, documents, snippets)
     report["held_out"] = {source: len(s) for source, s in held_out.items()}
-    report["command"] = "scripts/eval_ner.py" + (f" --baseline {args.baseline}" if args.baseline else "")
+    report["command"] = " ".join(["scripts/eval_ner.py"] + sys.argv[1:])
     if args.baseline:
         report["baseline"] = report_for(args.baseline, held_out, table, documents, snippets)
+    report["compared"] = {}
+    for item in args.compare:
+        name, _, path = item.partition("=")
+        other = NerModel.load(path)
+        report["compared"][name] = {"model": path, "runtime_schemes": other.runtime_schemes,
+                                    **scores(other, held_out, table)}
     print(json.dumps({"targets": report["targets"], "speed": report["speed"],
                       "short_documents": report["short_documents"]}, ensure_ascii=False))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -261,7 +261,7 @@ def feature_rows(sentences: Sequence[Sentence], groups: Sequence[str], lexicon: 
 
 
 def train(sentences: Sequence[Sentence], groups: Sequence[str], external: dict[str, set[str]],
-          domains: bool = True, runtime_domain: int = 0, log=print) -> NerModel:
+          domains: bool = False, runtime_schemes: dict[int, float] | None = None, log=print) -> NerModel:
     """Fit the CRF with python-crfsuite (L-BFGS, deterministic) and export it to integer keys."""
     labeller = Tagger(external)
     domain_of = labeller.table.domains() if domains else {}
@@ -298,7 +298,8 @@ def train(sentences: Sequence[Sentence], groups: Sequence[str], external: dict[s
         transitions[column[before], column[after]] = weight
     meta = {"labels": labels, "classes": labeller.table.classes(), "features": list(groups),
             "lexicon_kinds": labeller.lexicon_kinds(), "domains": domain_of,
-            "runtime_domain": runtime_domain if domains else 0, "crf": CRF_PARAMS,
+            "runtime_schemes": {str(k): v for k, v in (runtime_schemes or {}).items()} if domains else {},
+            "crf": CRF_PARAMS,
             "attributes": len(attributes)}
     return NerModel(np.asarray(attributes, dtype=np.int64), weights, transitions,
                     lexicon_from(sentences, external, labeller), meta)
@@ -312,17 +313,19 @@ def _lac():
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--features", default="chars,words,lexicon", help="comma-separated groups")
-    parser.add_argument("--no-domains", action="store_true", help="train without the scheme features")
-    parser.add_argument("--runtime-domain", type=int, default=2,
-                        help="scheme predict follows: 0 shared weights only, 1 CLUENER, 2 MSRA-style")
+    parser.add_argument("--domains", action="store_true",
+                        help="add the scheme features (tried, not shipped: see docs/ner.md)")
+    parser.add_argument("--runtime-schemes", default="1:0.5,2:0.5",
+                        help="with --domains: schemes predict follows and their shares (1 CLUENER, 2 MSRA-style)")
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL)
     args = parser.parse_args()
     groups = args.features.split(",")
     annotated = read_annotated()
     train_fold, held_out = splits(annotated)
     started = time.time()
-    model = train(train_fold, groups, external_entries(), domains=not args.no_domains,
-                  runtime_domain=args.runtime_domain)
+    schemes = {int(k): float(v) for k, v in (part.split(":") for part in args.runtime_schemes.split(","))}
+    model = train(train_fold, groups, external_entries(), domains=args.domains,
+                  runtime_schemes=schemes)
     seconds = time.time() - started
     model.meta.update({
         "trained_on": "CLUENER2020 train.json, MSRA NER validation split, People's Daily 1998 dev; "

@@ -53,24 +53,32 @@ class NerModel:
         # Tags that are ontology classes map to themselves; a model trained on CLUENER's own
         # labels (before labels.tsv) maps them as it always did.
         self.class_of = ({tag: tag for tag in meta["classes"]} if "classes" in meta else CLASS_OF_LABEL)
-        self.domain = int(meta.get("runtime_domain", 0))  # the annotation scheme predict follows
+        # The annotation schemes predict follows, each with its share: {"1": 0.5, "2": 0.5} adds
+        # half of each scheme's own weights to the shared ones (see docs/ner.md).
+        self.runtime_schemes = {int(k): float(v) for k, v in meta.get("runtime_schemes", {}).items()}
         self._tagger = _lac_tagger() if "lac" in self.groups else None
-        self._tables: dict[int, tuple[KeyIndex, np.ndarray]] = {}
-        self._table(self.domain)
+        self._tables: dict[int | None, tuple[KeyIndex, np.ndarray]] = {}
+        self._table(None)
 
-    def _table(self, domain: int) -> tuple[KeyIndex, np.ndarray]:
-        """Key index and weight rows (plus a zero row for misses) of the model as scheme `domain` sees it.
+    def _table(self, domain: int | None) -> tuple[KeyIndex, np.ndarray]:
+        """Key index and weight rows (plus a zero row for misses) as scheme `domain` sees the model.
 
         A scheme-specific key is its shared key with the scheme in bits 54-55; its weight is folded
         into the shared key's row once here, so recognition looks up only the shared keys.
+        None = the runtime mixture of schemes, 0 = shared weights only.
         """
         if domain not in self._tables:
+            share = self.runtime_schemes if domain is None else {domain: 1.0} if domain else {}
             scheme = (self.keys >> DOMAIN_SHIFT) & 3
-            mine = (scheme == 0) | (scheme == domain) if domain else scheme == 0
+            factor = np.zeros(4, dtype=np.float32)
+            factor[0] = 1.0
+            for number, part in share.items():
+                factor[number] = part
+            mine = factor[scheme] != 0
             keys = self.keys[mine] & ~(np.int64(3) << DOMAIN_SHIFT)
             unique, inverse = np.unique(keys, return_inverse=True)
             weights = np.zeros((len(unique) + 1, self.weights.shape[1]), dtype=np.float32)
-            np.add.at(weights, inverse, self.weights[mine])
+            np.add.at(weights, inverse, self.weights[mine] * factor[scheme[mine], None])
             self._tables[domain] = KeyIndex(unique), weights
         return self._tables[domain]
 
@@ -100,9 +108,8 @@ class NerModel:
     def recognise(self, texts: Sequence[str], domain: int | None = None) -> list[list[Span]]:
         """Spans with the model's own tags (classes and auxiliary tags), per text.
 
-        `domain` picks the annotation scheme to follow (meta["domains"]); None = the runtime one.
+        `domain` picks one annotation scheme to follow (meta["domains"]); None = the runtime mixture.
         """
-        domain = self.domain if domain is None else domain
         pieces = [(number, offset, chunk) for number, text in enumerate(texts)
                   for offset, chunk in _chunks(text)]
         pieces.sort(key=lambda piece: len(piece[2]))  # similar lengths → little padding per batch
@@ -115,7 +122,7 @@ class NerModel:
             spans.sort()
         return found
 
-    def tag_sentences(self, sentences: Sequence[str], domain: int = 0) -> list[list[Span]]:
+    def tag_sentences(self, sentences: Sequence[str], domain: int | None = None) -> list[list[Span]]:
         """Spans per sentence; sentences must not contain newlines."""
         lay = layout(sentences)
         keys = extract(lay, self.groups, self.lexicon, self._tagger)
