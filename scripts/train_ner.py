@@ -317,8 +317,10 @@ def main() -> None:
                         help="add the scheme features (tried, not shipped: see docs/ner.md)")
     parser.add_argument("--runtime-schemes", default="1:0.5,2:0.5",
                         help="with --domains: schemes predict follows and their shares (1 CLUENER, 2 MSRA-style)")
+    parser.add_argument("--iterations", type=int, default=CRF_PARAMS["max_iterations"], help="L-BFGS iterations")
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL)
     args = parser.parse_args()
+    CRF_PARAMS["max_iterations"] = args.iterations
     groups = args.features.split(",")
     annotated = read_annotated()
     train_fold, held_out = splits(annotated)
