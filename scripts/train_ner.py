@@ -21,6 +21,7 @@ import csv
 import datetime
 import gettext
 import json
+import re
 import sys
 import tempfile
 import time
@@ -60,6 +61,7 @@ EXTERNAL_KINDS = ["finre"] + [f"duie:{kind}" for kind in sorted(set(DUIE_KINDS.v
     ["ccks:company"] + GEO_KINDS
 HELD_OUT_EVERY = 10
 LEXICON_FOLDS = 5
+SILVER_SHARE = 0.5  # a silver label needs its string labelled so in half its occurrences or more
 CRF_PARAMS = {"c1": 0.05, "c2": 0.02, "max_iterations": 200, "feature.possible_transitions": True}
 
 
@@ -222,16 +224,54 @@ def external_entries(ccks_rows: Iterable[tuple[str, str]] | None = None) -> dict
 class Tagger:
     """Source labels → tags through labels.tsv (the ORG rules consult the company lists)."""
 
-    def __init__(self, external: dict[str, set[str]], table: LabelTable | None = None):
+    def __init__(self, external: dict[str, set[str]], sentences: Sequence[Sentence] = (),
+                 table: LabelTable | None = None):
         self.table = table or LabelTable.load()
         self._listed = lister(external)
+        self._silver: dict[str, list[tuple[re.Pattern, str]]] = defaultdict(list)
+        for source in {s.source for s in sentences}:
+            for rule in self.table.silver(source):
+                named, label = rule.values  # "cluener", "position": strings that source labels so
+                strings = _mostly_labelled([s for s in sentences if s.source == named], label)
+                if strings:
+                    pattern = re.compile("|".join(map(re.escape, sorted(strings, key=len, reverse=True))))
+                    self._silver[source].append((pattern, rule.tag))
 
     def entities(self, sentence: Sentence) -> list[tuple[int, int, str]]:
-        return [(start, end, self.table.tag(sentence.source, label, sentence.text[start:end], self._listed))
-                for start, end, label in sentence.entities]
+        found = [(start, end, self.table.tag(sentence.source, label, sentence.text[start:end], self._listed))
+                 for start, end, label in sentence.entities]
+        for pattern, tag in self._silver.get(sentence.source, ()):
+            taken = np.zeros(len(sentence.text) + 1, dtype=bool)
+            for start, end, _ in found:
+                taken[start:end] = True
+            for match in pattern.finditer(sentence.text):
+                if not taken[match.start():match.end()].any():
+                    found.append((match.start(), match.end(), tag))
+        return sorted(found)
 
     def lexicon_kinds(self) -> list[str]:
         return [f"annotated:{tag}" for tag in self.table.tags()] + EXTERNAL_KINDS
+
+
+def _mostly_labelled(sentences: Sequence[Sentence], label: str, share: float = SILVER_SHARE) -> set[str]:
+    """Strings (2+ characters) labelled `label` in at least `share` of their occurrences in `sentences`.
+
+    CLUENER tags 总经理 as a position nearly everywhere, but 设计 or 学生 only now and then;
+    only the first kind is safe to tag where a scheme never marks titles.
+    """
+    labelled: dict[str, int] = defaultdict(int)
+    for sentence in sentences:
+        for start, end, lab in sentence.entities:
+            if lab == label and end - start >= 2:
+                labelled[sentence.text[start:end]] += 1
+    if not labelled:
+        return set()
+    pattern = re.compile("|".join(map(re.escape, sorted(labelled, key=len, reverse=True))))
+    seen: dict[str, int] = defaultdict(int)
+    for sentence in sentences:
+        for match in pattern.finditer(sentence.text):
+            seen[match.group()] += 1
+    return {string for string, count in labelled.items() if count >= share * max(seen[string], count)}
 
 
 def lexicon_from(sentences: Sequence[Sentence], external: dict[str, set[str]], tagger: Tagger) -> Lexicon:
@@ -263,7 +303,7 @@ def feature_rows(sentences: Sequence[Sentence], groups: Sequence[str], lexicon: 
 def train(sentences: Sequence[Sentence], groups: Sequence[str], external: dict[str, set[str]],
           domains: bool = False, runtime_schemes: dict[int, float] | None = None, log=print) -> NerModel:
     """Fit the CRF with python-crfsuite (L-BFGS, deterministic) and export it to integer keys."""
-    labeller = Tagger(external)
+    labeller = Tagger(external, sentences)
     domain_of = labeller.table.domains() if domains else {}
     lac = _lac() if "lac" in groups else None
     trainer = pycrfsuite.Trainer(verbose=False)

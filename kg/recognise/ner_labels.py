@@ -21,7 +21,7 @@ class Rule:
     label: str
     tag: str
     domain: int
-    kind: str  # "", "suffix" or "listed"
+    kind: str  # "", "suffix", "listed" or "silver"
     values: tuple[str, ...]
 
     def holds(self, name: str, listed: Callable[[str, str], bool]) -> bool:
@@ -60,6 +60,10 @@ class LabelTable:
             rules.append(Rule(row["source"], row["label"], row["tag"], int(row["domain"]), kind,
                               tuple(v for v in values.split(",") if v)))
         return cls(rules)
+
+    def silver(self, source: str) -> list[Rule]:
+        """Rules that add `tag` in `source` where another source's label names the string (label "*")."""
+        return [rule for rule in self.rules if rule.source == source and rule.kind == "silver"]
 
     def tags(self) -> list[str]:
         """Every tag, in table order, once."""
