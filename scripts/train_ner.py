@@ -231,8 +231,11 @@ class Tagger:
         self._silver: dict[str, list[tuple[re.Pattern, str]]] = defaultdict(list)
         for source in {s.source for s in sentences}:
             for rule in self.table.silver(source):
-                named, label = rule.values  # "cluener", "position": strings that source labels so
-                strings = _mostly_labelled([s for s in sentences if s.source == named], label)
+                if rule.values[0] == "gazetteer":  # gazetteer,KIND,...: the strings of those kinds
+                    strings = {name for kind in rule.values[1:] for name in external.get(kind, ())}
+                else:  # SOURCE,LABEL: strings that source labels so (mostly)
+                    named, label = rule.values
+                    strings = _mostly_labelled([s for s in sentences if s.source == named], label)
                 if strings:
                     pattern = re.compile("|".join(map(re.escape, sorted(strings, key=len, reverse=True))))
                     self._silver[source].append((pattern, rule.tag))
