@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
-from spacy.language import Language
-from spacy.tokens import Doc, SpanGroup
 
 from kg.recognise.ner_decode import bio_spans, marginals, viterbi
-from kg.recognise.ner_features import extract, layout
+from kg.recognise.ner_features import DOMAIN_SHIFT, extract, layout
 from kg.recognise.ner_index import KeyIndex
 from kg.recognise.ner_lexicon import Lexicon
 
@@ -27,6 +25,7 @@ DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "ner"
 CLASS_OF_LABEL = {"name": "Person", "company": "Company", "organization": "Organization",
                   "government": "Organization", "address": "Location"}
 MAX_CHUNK = 120  # longer stretches without a sentence end are cut; training sentences are ≤ 50 chars
+ONE_GATHER = 20_000  # keys up to which emissions are one gather + sum (~1.5 MB of weight rows)
 BATCH = 1024  # chunks decoded together: big enough to amortise numpy calls, small enough for cache
 _CHUNK = re.compile(rf"[^\n。！？!?；;]{{1,{MAX_CHUNK}}}[。！？!?；;]*|[。！？!?；;]+")
 
@@ -45,14 +44,43 @@ class NerModel:
     def __init__(self, keys: np.ndarray, weights: np.ndarray, transitions: np.ndarray,
                  lexicon: Lexicon, meta: dict):
         self.keys = keys
-        self._index = KeyIndex(keys)
-        self.weights = np.vstack([weights, np.zeros((1, weights.shape[1]), weights.dtype)])
+        self.weights = weights
         self.transitions = transitions
         self.lexicon = lexicon
         self.meta = meta
         self.labels: list[str] = meta["labels"]
         self.groups: list[str] = meta["features"]
+        # Tags that are ontology classes map to themselves; a model trained on CLUENER's own
+        # labels (before labels.tsv) maps them as it always did.
+        self.class_of = ({tag: tag for tag in meta["classes"]} if "classes" in meta else CLASS_OF_LABEL)
+        # The annotation schemes predict follows, each with its share: {"1": 0.5, "2": 0.5} adds
+        # half of each scheme's own weights to the shared ones (see docs/ner.md).
+        self.runtime_schemes = {int(k): float(v) for k, v in meta.get("runtime_schemes", {}).items()}
         self._tagger = _lac_tagger() if "lac" in self.groups else None
+        self._tables: dict[int | None, tuple[KeyIndex, np.ndarray]] = {}
+        self._table(None)
+
+    def _table(self, domain: int | None) -> tuple[KeyIndex, np.ndarray]:
+        """Key index and weight rows (plus a zero row for misses) as scheme `domain` sees the model.
+
+        A scheme-specific key is its shared key with the scheme in bits 54-55; its weight is folded
+        into the shared key's row once here, so recognition looks up only the shared keys.
+        None = the runtime mixture of schemes, 0 = shared weights only.
+        """
+        if domain not in self._tables:
+            share = self.runtime_schemes if domain is None else {domain: 1.0} if domain else {}
+            scheme = (self.keys >> DOMAIN_SHIFT) & 3
+            factor = np.zeros(4, dtype=np.float32)
+            factor[0] = 1.0
+            for number, part in share.items():
+                factor[number] = part
+            mine = factor[scheme] != 0
+            keys = self.keys[mine] & ~(np.int64(3) << DOMAIN_SHIFT)
+            unique, inverse = np.unique(keys, return_inverse=True)
+            weights = np.zeros((len(unique) + 1, self.weights.shape[1]), dtype=np.float32)
+            np.add.at(weights, inverse, self.weights[mine] * factor[scheme[mine], None])
+            self._tables[domain] = KeyIndex(unique), weights
+        return self._tables[domain]
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_MODEL) -> "NerModel":
@@ -63,7 +91,7 @@ class NerModel:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         with open(path / "crf.bin", "wb") as stream:  # an .npz archive; .bin ships as package data
-            np.savez_compressed(stream, keys=self.keys, weights=self.weights[:-1].astype(np.float16),
+            np.savez_compressed(stream, keys=self.keys, weights=self.weights.astype(np.float16),
                                 transitions=self.transitions)
         self.lexicon.save(path / "lexicon.tsv.gz")
         (path / "meta.json").write_text(json.dumps(self.meta, ensure_ascii=False, indent=2) + "\n",
@@ -74,28 +102,31 @@ class NerModel:
         return self.predict_batch([text])[0]
 
     def predict_batch(self, texts: Sequence[str]) -> list[list[Span]]:
-        return [[(s, e, CLASS_OF_LABEL[label], score) for s, e, label, score in spans
-                 if label in CLASS_OF_LABEL] for spans in self.recognise(texts)]
+        return [[(s, e, self.class_of[label], score) for s, e, label, score in spans
+                 if label in self.class_of] for spans in self.recognise(texts)]
 
-    def recognise(self, texts: Sequence[str]) -> list[list[Span]]:
-        """Spans with the model's own labels (all ten CLUENER labels), per text."""
+    def recognise(self, texts: Sequence[str], domain: int | None = None) -> list[list[Span]]:
+        """Spans with the model's own tags (classes and auxiliary tags), per text.
+
+        `domain` picks one annotation scheme to follow (meta["domains"]); None = the runtime mixture.
+        """
         pieces = [(number, offset, chunk) for number, text in enumerate(texts)
                   for offset, chunk in _chunks(text)]
         pieces.sort(key=lambda piece: len(piece[2]))  # similar lengths → little padding per batch
         found: list[list[Span]] = [[] for _ in texts]
         for first in range(0, len(pieces), BATCH):
             batch = pieces[first:first + BATCH]
-            for (number, offset, _), spans in zip(batch, self.tag_sentences([p[2] for p in batch])):
+            for (number, offset, _), spans in zip(batch, self.tag_sentences([p[2] for p in batch], domain)):
                 found[number].extend((offset + s, offset + e, label, score) for s, e, label, score in spans)
         for spans in found:
             spans.sort()
         return found
 
-    def tag_sentences(self, sentences: Sequence[str]) -> list[list[Span]]:
+    def tag_sentences(self, sentences: Sequence[str], domain: int | None = None) -> list[list[Span]]:
         """Spans per sentence; sentences must not contain newlines."""
         lay = layout(sentences)
         keys = extract(lay, self.groups, self.lexicon, self._tagger)
-        flat = self._emissions(keys)
+        flat = self._emissions(keys, *self._table(domain))
         lengths = lay.lengths
         steps = int(lengths.max())
         row = np.repeat(np.arange(len(sentences)), lengths)
@@ -103,20 +134,26 @@ class NerModel:
         emissions = np.zeros((len(sentences), steps, flat.shape[1]), dtype=np.float32)
         emissions[row, column] = flat
         path = viterbi(emissions, self.transitions, lengths)
-        chosen = np.take_along_axis(marginals(emissions, self.transitions, lengths),
-                                    path[:, :, None], axis=2)[:, :, 0]
+        chosen = np.zeros(path.shape)
+        tagged = np.flatnonzero(((path > 0) & (np.arange(steps) < lengths[:, None])).any(axis=1))
+        if tagged.size:  # marginals only where an entity was found: they are only its score
+            probabilities = marginals(emissions[tagged], self.transitions, lengths[tagged])
+            chosen[tagged] = np.take_along_axis(probabilities, path[tagged, :, None], axis=2)[:, :, 0]
         return bio_spans(path, chosen, lengths, self.labels)
 
-    def _emissions(self, keys: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _emissions(keys: np.ndarray, table: KeyIndex, weights: np.ndarray) -> np.ndarray:
         """Sum of weight rows per character; gazetteer columns are mostly empty, so add only hits."""
-        index = self._index.rows(keys)
-        total = np.zeros((len(keys), self.weights.shape[1]), dtype=np.float32)
+        index = table.rows(keys)
+        if index.size <= ONE_GATHER:  # a short text: one gather (missing keys hit the zero row)
+            return weights[index].sum(axis=1)
+        total = np.zeros((len(keys), weights.shape[1]), dtype=np.float32)
         for column in index.T:
-            hit = column != self._index.missing
+            hit = column != table.missing
             if hit.all():
-                total += self.weights[column]
+                total += weights[column]
             else:
-                total[hit] += self.weights[column[hit]]
+                total[hit] += weights[column[hit]]
         return total
 
 
@@ -140,48 +177,9 @@ def _lac_tagger():
     return LAC()
 
 
-class NerComponent:
-    """spaCy component: adds the model's entities to doc.spans[spans_key] with class labels.
-
-    Span scores go to the group's attrs["scores"], aligned with the group (spans already there
-    without a score get 1.0), as spaCy's spancat does.
-    """
-
-    def __init__(self, name: str, model_path: str | None, spans_key: str):
-        self.name = name
-        self.spans_key = spans_key
-        self.model_path = Path(model_path) if model_path else DEFAULT_MODEL
-        if not (self.model_path / "meta.json").exists():
-            raise ValueError(f"{name}: no NER model at {self.model_path} (config model_path)")
-        self._model: NerModel | None = None
-
-    @property
-    def model(self) -> NerModel:
-        if self._model is None:
-            self._model = NerModel.load(self.model_path)
-        return self._model
-
-    def __call__(self, doc: Doc) -> Doc:
-        group = doc.spans[self.spans_key] if self.spans_key in doc.spans else SpanGroup(doc)
-        scores = list(group.attrs.get("scores", [])) + [1.0] * (len(group) - len(group.attrs.get("scores", [])))
-        for start, end, label, score in self.model.predict(doc.text):
-            span = doc.char_span(start, end, label=label, alignment_mode="expand")
-            if span is not None:
-                group.append(span)
-                scores.append(score)
-        group.attrs["scores"] = scores
-        doc.spans[self.spans_key] = group
-        return doc
-
-    def to_disk(self, path, exclude=()) -> None:
-        self.model.save(path)
-
-    def from_disk(self, path, exclude=()) -> "NerComponent":
-        self._model = NerModel.load(path)
-        return self
-
-
-@Language.factory("zhkg_ner", assigns=["doc.spans"],
-                  default_config={"model_path": None, "spans_key": "zhkg_candidates"})
-def make_ner(nlp: Language, name: str, model_path: str | None, spans_key: str) -> NerComponent:
-    return NerComponent(name, model_path, spans_key)
+def __getattr__(name: str):
+    """The spaCy component lives in ner_spacy (imports spaCy); this keeps the old entry point working."""
+    if name in ("make_ner", "NerComponent"):
+        from kg.recognise import ner_spacy
+        return getattr(ner_spacy, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -29,7 +29,12 @@ CHAR_WINDOWS = ((-2,), (-1,), (0,), (1,), (2,),
                 (-2, -1), (-1, 0), (0, 1), (1, 2),
                 (-2, -1, 0), (-1, 0, 1), (0, 1, 2))
 GROUPS = ("chars", "words", "lexicon", "lac")
-
+# Feature augmentation by annotation scheme (Daume III 2007, "Frustratingly easy domain
+# adaptation"): these templates also fire once more with the scheme's number in bits 54-55, so
+# a scheme's conventions (CLUENER leaves bare country names untagged, MSRA splits 江苏如皋市 into
+# two places) live in scheme-only weights while everything shared stays in the common ones.
+DOMAIN_SHIFT = 54  # the widest value (a character trigram) uses 3 * CODE_BITS = 54 bits
+DOMAIN_TEMPLATES = frozenset({0, 2, 3, 4, 7, 8, 21, 22} | set(range(32, 64)))
 
 
 @dataclass(frozen=True)
@@ -135,16 +140,30 @@ def lac_features(lay: Layout, tagger) -> list[np.ndarray]:
 
 
 
-def extract(lay: Layout, groups: Sequence[str], lexicon: Lexicon | None = None, tagger=None) -> np.ndarray:
-    """The (characters × templates) key matrix for the requested feature groups."""
+def extract(lay: Layout, groups: Sequence[str], lexicon: Lexicon | None = None, tagger=None,
+            domain: int = 0) -> np.ndarray:
+    """The (characters × templates) key matrix for the requested feature groups.
+
+    `domain` 1..3 adds the scheme-specific copies of DOMAIN_TEMPLATES; 0 adds none.
+    """
     unknown = set(groups) - set(GROUPS)
     if unknown:
         raise ValueError(f"unknown feature groups {sorted(unknown)}; expected some of {GROUPS}")
     columns = char_features(lay)
+    templates = list(range(len(CHAR_WINDOWS) + 1)) + [20]
     if "words" in groups:
         columns += word_features(lay)
+        templates += [21, 22, 23, 24]
     if "lexicon" in groups:
         columns += lexicon_features(lay, lexicon)
+        templates += [32 + number for number in range(len(lexicon.kinds))]
     if "lac" in groups:
         columns += lac_features(lay, tagger)
+        templates += [64]
+    if domain:
+        if not 0 < domain < 4:
+            raise ValueError(f"domain must be 0..3, not {domain}")
+        tag = np.int64(domain) << DOMAIN_SHIFT
+        columns += [np.where(column >= 0, column | tag, MISSING)
+                    for column, template in zip(columns, templates) if template in DOMAIN_TEMPLATES]
     return np.stack(columns, axis=1)
