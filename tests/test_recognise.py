@@ -147,3 +147,11 @@ def test_words_glued_to_numbers_and_generic_markets_are_no_names(rules_only, sen
 def test_a_word_after_a_title_is_a_person_only_with_a_surname(rules_only):
     assert ("失联", "Person") not in mentions(rules_only, "公司董事长失联。")
     assert ("王明远", "Person") in mentions(rules_only, "公司董事长王明远辞职。")
+
+
+@pytest.mark.parametrize("sentence, junk", [
+    ("台北报导】富邦金控今日公布财报。", "台北报导】富邦金控"),
+    ("丰益国际及其子公司发布公告。", "丰益国际及其子公司"),
+])
+def test_a_span_across_punctuation_or_a_join_is_no_name(rules_only, sentence, junk):
+    assert junk not in {t for t, _ in mentions(rules_only, sentence)}

@@ -189,3 +189,14 @@ def test_a_subsidiary_belongs_to_its_parent_whichever_way_it_is_said(ontology, t
 def test_a_passive_with_an_unnamed_agent_gives_the_subject_nothing(ontology):
     triples = hand_built(ontology, "星河银行是一家由企业法人持股的商业银行，2024年被收购。", {"星河银行": "Company"})
     assert [t for t in triples if not t.is_quantity] == []
+
+
+def test_a_news_source_is_never_the_subject(ontology):
+    text = "财经日报讯，星河电子2024年营业收入100亿元。"
+    triples = hand_built(ontology, text, {"财经日报": "Company", "星河电子": "Company"})
+    assert {t.subject.name for t in triples} == {"星河电子"}
+
+
+def test_a_move_of_nothing_the_sentence_measures_is_no_growth(ontology):
+    triples = hand_built(ontology, "星河电子美股盘前跌超9%，市场担忧需求放缓。", {"星河电子": "Company"})
+    assert [t for t in triples if t.predicate.id == "growthRate"] == []

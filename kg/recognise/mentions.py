@@ -16,11 +16,21 @@ from typing import Iterable, Sequence
 from ..ontology import Ontology
 from ..text import Coverage
 from ..model import Token
-from ..words import HAN, NON_NAME_TAGS, is_common_word, word_info
+from ..words import COMMON, HAN, NON_NAME_TAGS, is_common_word, word_info
 from .rules import Candidate
 
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 _LATIN = re.compile(r"[A-Za-z0-9]")
+_INNER_PUNCTUATION = re.compile(r"[【】\[\]「」『』《》“”\"',，。：:；;！!？?、|/\\]")
+LONG_SPAN = 8  # a name this long that opens with a common verb is a clause (合资建设智能电动车新工厂)
+
+
+def _verb_led(surface: str) -> bool:
+    """A long span whose first word is a frequent verb (合资建设…, 推动…) describes, it does not name."""
+    if len(surface) < LONG_SPAN:
+        return False
+    tag, freq = word_info(surface[:2])
+    return tag == "v" and freq >= COMMON
 CONFIDENT_MODEL_SCORE = 0.9
 
 
@@ -136,6 +146,10 @@ def keep(text: str, candidate: Candidate, ontology: Ontology) -> bool:
     return (surface not in ontology.stop_names and surface not in ontology.trigger_words and len(surface.strip()) >= 2
             and bool(_NAME_CHARS.search(surface))
             and not any(join in surface for join in ontology.grammar.words("not_inside_name"))
+            and not _INNER_PUNCTUATION.search(surface.strip())  # 台北报导】富邦金控
+            and not (surface.startswith(ontology.grammar.words("not_a_name_start"))
+                     and surface not in ontology.grammar.words("not_a_name_start"))
+            and not _verb_led(surface)
             and (candidate.type != "Person" or candidate.source not in ("ner", "rule:title")
                  or has_person_evidence(text, candidate, ontology, titled=candidate.source == "rule:title")))
 

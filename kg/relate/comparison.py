@@ -1,5 +1,6 @@
-"""Names a sentence compares with: 与X相比, 与X形成鲜明对比的是Y, 高于X, 较X. Such a name is not
-the subject of the figures around it (Y is), nor the topic of its paragraph."""
+"""Names a sentence compares with (与X相比, 与X形成鲜明对比的是Y, 高于X, 较X) or cites as its source
+(X讯, 据X报道, 记者X). Such a name is not the subject of the figures around it, nor the topic of its
+paragraph."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ class Comparisons:
         self.leads = grammar.words("comparison_lead")
         self.pairs = grammar.words("comparison_pair")
         self.tails = grammar.words("comparison_tail")
+        self.source_markers = grammar.words("source_marker")
+        self.source_leads = grammar.words("source_lead")
 
     def compared(self, text: str, mention: Mention, clause_end: int | None = None) -> bool:
-        """Is this mention what something is compared with?"""
+        """Is this mention what something is compared with, or who reports it?"""
         before = text[max(0, mention.start - 4):mention.start]
-        if before.endswith(self.leads):
+        if before.endswith(self.leads) or before.endswith(self.source_leads) \
+                or text.startswith(self.source_markers, mention.end):
             return True
         if not before.endswith(self.pairs):
             return False

@@ -166,8 +166,8 @@ class QuantityFacts(Grounding):
         when its own clause names none; the change of what no predicate measures (股价上涨) is none."""
         metric = next((h for h in reversed(view.triggers) if h.end <= trigger.start
                        and (h.names_no_metric or any(not p.change for p in h.of_kind("quantity")))), None)
-        if metric is not None and metric.names_no_metric:
-            return None
+        if metric is None or metric.names_no_metric:
+            return None  # 股价上涨, 盘前跌超9%: the change of nothing the sentence measures
         measured = next((p.id for p in metric.of_kind("quantity") if not p.change), "") if metric else ""
         subject, how = None, ""
         clause_start, _ = view.clause_of(trigger.start)

@@ -31,7 +31,10 @@ class TopicTracker:
         topic_classes = ontology.topic_classes
         comparisons = Comparisons(ontology.grammar)
         orgs = [m for m in doc.mentions if m.type in topic_classes and not comparisons.compared(text, m)]
-        self.document_topic = self._salient(text, sentences, orgs)
+        # the most specific topic class wins (a company over the regulator or association it deals with)
+        depth = {m.type: len(ontology.ancestors(m.type)) for m in orgs}
+        deepest = [m for m in orgs if depth[m.type] == max(depth.values(), default=0)]
+        self.document_topic = self._salient(text, sentences, deepest)
         current = self.document_topic
         heading_topic = current
         by_paragraph: dict[int, list[Sentence]] = {}
