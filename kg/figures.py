@@ -123,8 +123,8 @@ MODIFIERS = Path(__file__).resolve().parent / "sinks" / "assets" / "modifiers.ts
 
 
 @lru_cache(maxsize=1)
-def _modifier_table() -> dict[str, str]:
-    """Modifier → its sign (≈, >, ≥), from the table the page uses too."""
+def modifier_symbols() -> dict[str, str]:
+    """Modifier → its sign (≈, >, ≥), from sinks/assets/modifiers.tsv (the page shows them too)."""
     table = {}
     for line in MODIFIERS.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
@@ -134,7 +134,7 @@ def _modifier_table() -> dict[str, str]:
 
 
 def _modifier_symbol(modifier: str) -> str:
-    return _modifier_table().get(modifier, "≈" if modifier else "")
+    return modifier_symbols().get(modifier, "≈" if modifier else "")
 
 
 def _overlap(a: tuple[Decimal, Decimal], b: tuple[Decimal, Decimal], tolerance: Decimal) -> bool:

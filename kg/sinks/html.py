@@ -11,13 +11,12 @@ from __future__ import annotations
 import heapq
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
 import networkx as nx
 
-from kg.figures import page_series
+from kg.figures import modifier_symbols, page_series
 from kg.model import Entity, Evidence, KnowledgeGraph, Quantity, Triple, json_number
 from kg.ontology import Ontology
 from kg.sinks import jsonl
@@ -33,7 +32,6 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
            "#7570B3", "#66A61E", "#A6761D", "#E7298A", "#1B9E77", "#666666")
 UNKNOWN_COLOUR = "#999999"
 MIN_SIZE, MAX_SIZE = 10.0, 40.0
-MODIFIERS = Path(__file__).resolve().parent / "assets" / "modifiers.tsv"
 
 
 def class_colours(ontology: Ontology) -> dict[str, str]:
@@ -69,17 +67,6 @@ def evidence_segments(evidence: Evidence) -> list[dict[str, str]]:
     if cursor < len(text):
         out.append({"text": text[cursor:], "role": ""})
     return out
-
-
-@lru_cache(maxsize=1)
-def modifier_symbols() -> dict[str, str]:
-    """Modifier → the sign the value column shows (≈, >, ≥), from assets/modifiers.tsv."""
-    table = {}
-    for line in MODIFIERS.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            modifier, symbol, *_ = line.split("\t")
-            table[modifier] = symbol
-    return table
 
 
 def quantity_value(q: Quantity) -> str:
