@@ -17,7 +17,8 @@ from ..model import Doc, Entity, Evidence, Mention, PredicateRef, Span, Triple
 from ..ontology import Ontology
 
 PAIRED_CLASSES = ("Organization", "Person", "Location", "Brand")  # what the training data names
-WINDOW = 60  # characters between two names that may still be paired
+ANCHOR_CLASSES = ("Organization", "Brand")  # every predicate the model answers has one of these at an end
+WINDOW = 40  # characters between two names that may still be paired
 MAX_NAMES = 16  # per sentence: more are paired only with their neighbours within the window
 THRESHOLD = 0.6  # the model's fact stands alone only from this calibrated probability
 
@@ -32,6 +33,7 @@ class LearnedRelations:
         self.model = PairClassifier.load(model or DEFAULT_MODEL)
         self.threshold = threshold
         self.pairable = tuple(c for c in ontology.classes if ontology.is_a(c, PAIRED_CLASSES))
+        self.anchors = frozenset(c for c in ontology.classes if ontology.is_a(c, ANCHOR_CLASSES))
 
     def __call__(self, doc: Doc) -> None:
         related = {}
@@ -40,10 +42,14 @@ class LearnedRelations:
                 related[(t.subject.id, t.object.id)] = i
         stated: set[tuple] = set()
         names = sorted((m for m in doc.mentions if m.type in self.pairable), key=lambda m: m.start)
+        cues = [h.start for h in doc.triggers if h.of_kind("relation")]
         for sentence in doc.sentences:
+            if not any(sentence.start <= c < sentence.end for c in cues):
+                continue  # a sentence with no relation word rarely states a relation: not worth the model's time
             inside = [m for m in names if sentence.start <= m.start and m.end <= sentence.end]
             pairs = [(a, b) for a in inside for b in inside
                      if a is not b and a.norm != b.norm and abs(a.start - b.start) <= WINDOW
+                     and (a.type in self.anchors or b.type in self.anchors)
                      and not (a.start < b.end and b.start < a.end)]
             if not pairs:
                 continue
