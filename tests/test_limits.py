@@ -16,7 +16,7 @@ from kg.sinks.jsonl import read_graph
 from kg.sources import Document, SourceError, read_documents
 
 # Invented companies and figures.
-GOOD = "星河科技2024年营收120亿元，同比增长15%。\n星河科技与云帆半导体签署战略合作协议。\n"
+GOOD = "星河科技股份有限公司2024年营收120亿元，同比增长15%。\n星河科技与云帆半导体股份有限公司签署战略合作协议。\n"
 GOOD_LINE = json.dumps({"id": "good-line", "text": "云帆半导体2023年营收35亿元。"}, ensure_ascii=False)
 
 
