@@ -27,6 +27,13 @@ CONFIDENCE = {
 }
 
 
+def entity_of(mention: Mention) -> Entity:
+    """The mention as an entity: normalised name, the original surface kept as an alias."""
+    name = (mention.norm or mention.text).strip()
+    original = mention.text.strip()
+    return Entity.named(name, mention.type, [original] if original != name else [])
+
+
 class Made(NamedTuple):
     """A fact just made, with the mention that is its subject and how that subject was found."""
 
@@ -55,10 +62,7 @@ class Grounding:
         self.locative_markers = grammar.words("locative_marker")  # 在X, 于X: where, not who  # 相比之下，Y…: about Y, not the topic  # 该板块 → the paragraph's latest BusinessUnit
 
     def entity(self, view: SentenceView, mention: Mention, document: Document) -> Entity:
-        """The mention as an entity: normalised name, the original surface kept as an alias."""
-        name = (mention.norm or mention.text).strip()
-        original = mention.text.strip()
-        return Entity.named(name, mention.type, [original] if original != name else [])
+        return entity_of(mention)
 
     def evidence(self, view: SentenceView, document: Document, *spans: Span) -> Evidence:
         s = view.sentence

@@ -13,8 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..components import component
-from ..model import Doc, Entity, Evidence, Mention, PredicateRef, Span, Triple
+from ..model import Doc, Evidence, Mention, PredicateRef, Span, Triple
 from ..ontology import Ontology
+from .grounding import entity_of
 
 PAIRED_CLASSES = ("Organization", "Person", "Location", "Brand")  # what the training data names
 ANCHOR_CLASSES = ("Organization", "Brand")  # every predicate the model answers has one of these at an end
@@ -61,7 +62,7 @@ class LearnedRelations:
                 if predicate is None or not (self.ontology.is_a(a.type, predicate.domain)
                                              and self.ontology.is_a(b.type, predicate.range)):
                     continue
-                subject, obj = _entity(a), _entity(b)
+                subject, obj = entity_of(a), entity_of(b)
                 key = (subject.id, obj.id)
                 reverse = (obj.id, subject.id)
                 known = related.get(key, related.get(reverse) if predicate.symmetric else None)
@@ -79,12 +80,6 @@ class LearnedRelations:
                 doc.triples.append(Triple(subject, PredicateRef(predicate.id, predicate.label), obj,
                                           _evidence(doc, sentence, a, b), None, round(probability * 0.9, 4),
                                           "pair-model"))
-
-
-def _entity(mention: Mention) -> Entity:
-    name = (mention.norm or mention.text).strip()
-    original = mention.text.strip()
-    return Entity.named(name, mention.type, [original] if original != name else [])
 
 
 def _evidence(doc: Doc, sentence, a: Mention, b: Mention) -> Evidence:
