@@ -16,6 +16,7 @@ from ..components import component
 from ..model import Doc, Evidence, Mention, PredicateRef, Span, Triple
 from ..ontology import Ontology
 from .grounding import entity_of
+from .sentence import Spans
 
 PAIRED_CLASSES = ("Organization", "Person", "Location", "Brand")  # what the training data names
 ANCHOR_CLASSES = ("Organization", "Brand")  # every predicate the model answers has one of these at an end
@@ -42,12 +43,12 @@ class LearnedRelations:
             if not t.is_quantity:
                 related[(t.subject.id, t.object.id)] = i
         stated: set[tuple] = set()
-        names = sorted((m for m in doc.mentions if m.type in self.pairable), key=lambda m: m.start)
-        cues = [h.start for h in doc.triggers if h.of_kind("relation")]
+        names = Spans([m for m in doc.mentions if m.type in self.pairable])
+        cues = Spans([h for h in doc.triggers if h.of_kind("relation")])
         for sentence in doc.sentences:
-            if not any(sentence.start <= c < sentence.end for c in cues):
+            if not cues.inside(sentence.start, sentence.end):
                 continue  # a sentence with no relation word rarely states a relation: not worth the model's time
-            inside = [m for m in names if sentence.start <= m.start and m.end <= sentence.end]
+            inside = names.inside(sentence.start, sentence.end)
             pairs = [(a, b) for a in inside for b in inside
                      if a is not b and a.norm != b.norm and abs(a.start - b.start) <= WINDOW
                      and (a.type in self.anchors or b.type in self.anchors)
