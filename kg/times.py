@@ -176,6 +176,18 @@ def normalise_time(raw: str, default_year: int | None = None) -> TimeQualifier:
     return TimeQualifier(raw, normalised)
 
 
+def periods_of(normalised: str) -> list[str]:
+    """The periods a range is made of, in order ("2022..2024" → 2022, 2023, 2024;
+    "2024-Q1..Q3" → 2024-Q1, 2024-Q2, 2024-Q3); a single period is a list of one. A
+    distributive list (2022年至2024年…分别为A、B和C) gives one figure to each."""
+    m = re.fullmatch(r"(?P<head>.*?)(?P<q>Q?)(?P<low>\d+)\.\.(?P=q)(?P<high>\d+)", normalised)
+    if m is None:
+        return [normalised]
+    low, high = int(m["low"]), int(m["high"])
+    width = len(m["low"]) if not m["q"] else 1
+    return [f"{m['head']}{m['q']}{n:0{width}d}" for n in range(low, high + 1)]
+
+
 def find_times(text: str, default_year: int | None = None) -> list[TimeMatch]:
     """Every time expression in `text`, left to right, with offsets into `text`."""
     out = []

@@ -77,6 +77,28 @@ def is_common_word(word: str) -> bool:
     return tag is not None and tag not in _PROPER_TAGS and freq >= COMMON
 
 
+GENERIC = 50  # a common-noun word seen this often names a kind of thing, not one firm (基金公司)
+_GENERIC_TAGS = frozenset({"n", "vn", "v", "an"})
+
+
+def is_generic_word(word: str) -> bool:
+    """基金, 资产管理, 股份制: an ordinary noun or verb of the dictionary, no proper name."""
+    tag, freq = word_info(word)
+    return tag in _GENERIC_TAGS and freq >= GENERIC
+
+
+def is_stem_word(word: str) -> bool:
+    """Can this token be (part of) a company's own name before its trade (恒力, 海螺, 凯莱英)? An
+    unknown word, a proper name that is no big place, a noun too rare to be an ordinary one, or
+    any rare word; never a verb the dictionary knows (聚焦能源, 破解技术)."""
+    if not HAN.match(word):
+        return False
+    tag, freq = word_info(word)
+    if tag in ("ns",) and freq >= COMMON:
+        return False  # 欧洲, 广东: 欧洲环保 is a region's industry
+    return tag is None or tag in _PROPER_TAGS or (tag == "n" and freq < COMMON) or freq < RARE
+
+
 def ends_in_verb(phrase: str) -> bool:
     """大批量生产, 加快布局: the phrase's last word is a verb the dictionary knows well."""
     return any(word_info(phrase[-n:])[0] == "v" and word_info(phrase[-n:])[1] >= RARE

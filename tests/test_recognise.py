@@ -155,3 +155,32 @@ def test_a_word_after_a_title_is_a_person_only_with_a_surname(rules_only):
 ])
 def test_a_span_across_punctuation_or_a_join_is_no_name(rules_only, sentence, junk):
     assert junk not in {t for t, _ in mentions(rules_only, sentence)}
+
+
+@pytest.mark.parametrize("sentence, name", [
+    ("恒川石化公告称，公司拟投资120亿元建设新项目。", "恒川石化"),
+    ("青山啤酒前三季度营收210.3亿元。", "青山啤酒"),
+    ("海螺重工董事长表示，公司订单饱满。", "海螺重工"),
+])
+def test_an_own_name_and_a_trade_make_a_company(rules_only, sentence, name):
+    assert (name, "Company") in mentions(rules_only, sentence)
+
+
+@pytest.mark.parametrize("sentence", [
+    "国内多家银行下调存款利率。",
+    "全球半导体市场规模继续扩大。",
+    "中国汽车出口量位居世界第一。",
+    "光伏电子产业竞争加剧。",
+    "公司聚焦能源转型。",
+])
+def test_industries_and_quantities_of_firms_are_no_company(rules_only, sentence):
+    assert not {n for n, cls in mentions(rules_only, sentence) if cls == "Company"}
+
+
+@pytest.mark.parametrize("sentence, kind", [
+    ("多家基金公司下调了管理费率。", "基金公司"),
+    ("股份制银行的净息差继续收窄。", "股份制银行"),
+    ("资产管理公司的规模增长较快。", "资产管理公司"),
+])
+def test_a_kind_of_firm_is_no_company(rules_only, sentence, kind):
+    assert kind not in {n for n, _ in mentions(rules_only, sentence)}

@@ -200,3 +200,20 @@ def test_a_news_source_is_never_the_subject(ontology):
 def test_a_move_of_nothing_the_sentence_measures_is_no_growth(ontology):
     triples = hand_built(ontology, "星河电子美股盘前跌超9%，市场担忧需求放缓。", {"星河电子": "Company"})
     assert [t for t in triples if t.predicate.id == "growthRate"] == []
+
+
+def test_a_distributive_list_gives_each_figure_its_own_year(ontology):
+    text = "星河电子2021年至2023年营业收入分别为52.3亿元、61.8亿元和70.4亿元。"
+    triples = hand_built(ontology, text, {"星河电子": "Company"})
+    assert {t.object.raw: t.time.normalised for t in triples} == {
+        "52.3亿元": "2021", "61.8亿元": "2022", "70.4亿元": "2023"}
+
+
+def test_listed_years_are_shared_out_in_order(ontology):
+    triples = hand_built(ontology, "星河电子2022年、2023年净利润分别为-3.2亿元和4.7亿元。", {"星河电子": "Company"})
+    assert {t.object.raw: t.time.normalised for t in triples} == {"-3.2亿元": "2022", "4.7亿元": "2023"}
+
+
+def test_a_list_of_metrics_keeps_the_one_year(ontology):
+    triples = hand_built(ontology, "星河电子2023年营业收入和净利润分别为70.4亿元和4.7亿元。", {"星河电子": "Company"})
+    assert {t.time.normalised for t in triples} == {"2023"}

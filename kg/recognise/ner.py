@@ -97,6 +97,10 @@ class NerModel:
         (path / "meta.json").write_text(json.dumps(self.meta, ensure_ascii=False, indent=2) + "\n",
                                         encoding="utf-8")
 
+    def places(self, kind: str) -> frozenset[str]:
+        """The gazetteer's names of one kind (geo:country, geo:city, …)."""
+        return frozenset(self.lexicon.entries.get(kind, ()))
+
     def predict(self, text: str) -> list[tuple[int, int, str, float]]:
         """(start, end exclusive, ontology class, mean marginal) for each entity in `text`."""
         return self.predict_batch([text])[0]

@@ -24,9 +24,9 @@ class Recogniser:
 
     def __init__(self, ontology: Ontology, dictionaries: Sequence[str] = (), use_model: bool = True):
         self.ontology = ontology
-        self.rules = Rules(ontology)
         self.lexicon = Lexicon(self._lexicon_entries(dictionaries))
         self.model = NerModel.load(DEFAULT_MODEL) if use_model else None
+        self.rules = Rules(ontology, self.model.places("geo:country") if self.model is not None else ())
 
     @staticmethod
     def _lexicon_entries(dictionaries: Sequence[str]) -> Iterator[LexiconEntry]:

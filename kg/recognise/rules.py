@@ -22,7 +22,7 @@ from ..grammar import default_grammar
 from ..model import Token
 from ..ontology import Ontology
 from ..text import BULLET_MARKS, Coverage
-from ..words import HAN as _HAN, NameWords, is_common_word, word_info
+from ..words import HAN as _HAN, NameWords, is_common_word, is_generic_word, is_stem_word, word_info
 
 
 
@@ -62,10 +62,11 @@ _QUOTED = re.compile(r"[“「]([^“”「」,，。；;！!？?:：\s]{2,14})[
 class Rules:
     """The rule set, built once per ontology (its word lists become lookup sets)."""
 
-    def __init__(self, ontology: Ontology):
+    def __init__(self, ontology: Ontology, broad_places: Iterable[str] = ()):
         self.ontology = ontology
         self.words = NameWords(ontology)
         self.is_name_word = self.words.is_name_word
+        self.broad_places = frozenset(broad_places)  # 中国, 日本: 中国汽车 is an industry, not a firm
 
     @property
     def suffixes(self) -> tuple[tuple[str, str], ...]:
@@ -89,6 +90,7 @@ class Rules:
         blocked = Coverage(len(text), blocked)
         times = Coverage(len(text), times)
         return [*self.product_names(text, tokens, blocked), *self.suffix_names(text, tokens, blocked),
+                *self.trade_names(text, tokens, blocked),
                 *self.quoted_names(text), *_non_overlapping(self.titled_people(tokens)),
                 *self.item_labels(text, tokens, blocked, times), *self.contrasted_names(text, tokens, blocked)]
 
@@ -187,8 +189,62 @@ class Rules:
             if end - start < len(match.group()) + 2 or self._ends_in_stop_name(name, match.group()) \
                     or text[start:suffix_start] in self.ontology.grammar.words("generic_modifier"):  # 核心板块
                 continue
+            if self.ontology.is_a(suffix_class, ("Organization",)) and self._generic_kind(tokens, start, end):
+                continue  # 基金公司, 股份制银行, 行业协会: a kind of firm, not one
             found.append(Candidate(start, end, suffix_class, "rule:suffix", 0.8))
         return _non_overlapping(found)
+
+    @staticmethod
+    def _generic_kind(tokens: Sequence[Token], start: int, end: int) -> bool:
+        """Every word of the name is an ordinary word of the dictionary (保险公司, 资产管理公司), or
+        the name is one ordinary noun (证券公司): it names a kind of organisation."""
+        words = [t for t in tokens if start <= t.start and t.end <= end]
+        inside = [t for t in tokens if t.start < end and t.end > start]
+        if len(inside) == 1:
+            tag, _ = word_info(inside[0].word)
+            return tag == "n"
+        stem = [t.word for t in words[:-1]] or [t.word for t in inside[:-1]]
+        return bool(stem) and all(is_generic_word(w) for w in stem)
+
+    # -- a firm's own name and its trade ---------------------------------------------------
+
+    @cached_property
+    def _short_form_words(self) -> frozenset[str]:
+        return frozenset(s for c in self.ontology.classes.values() for s in c.short_form_suffixes)
+
+    @cached_property
+    def _trade_words(self) -> frozenset[str]:
+        weak = set(self.ontology.grammar.words("weak_trade_word")) | set(self.ontology.legal_suffixes) \
+            | {s for s, _ in self.suffixes}
+        return frozenset(s for c in self.ontology.classes.values() for s in c.short_form_suffixes
+                         if _HAN.fullmatch(s) and s not in weak)
+
+    def trade_names(self, text: str, tokens: Sequence[Token], blocked: Coverage) -> list[Candidate]:
+        """恒力石化, 海螺水泥, 青岛啤酒: a company named by two or three characters of its own and its
+        trade. Believed only where it stands alone as a name: no name word glued before it (全球
+        半导体), no noun of an industry after it (光伏电子产业), no determiner (各大银行) and no
+        country (中国汽车)."""
+        found = []
+        determiners = self.ontology.grammar.words("determiner_start")
+        heads = self.ontology.grammar.words("industry_head")
+        for i, (word, start, end) in enumerate(tokens):
+            if word not in self._trade_words or blocked.overlaps(start, end):
+                continue
+            j, stem_start = i - 1, start
+            while j >= 0 and tokens[j].end == stem_start and start - tokens[j].start <= 3 \
+                    and tokens[j].word not in self.words.boundary_words and is_stem_word(tokens[j].word) \
+                    and tokens[j].word not in self._short_form_words:
+                stem_start, j = tokens[j].start, j - 1
+            stem = text[stem_start:start]
+            if not 2 <= len(stem) <= 3 or stem in self.broad_places \
+                    or stem.startswith(determiners) or blocked.overlaps(stem_start, start):
+                continue
+            if j >= 0 and tokens[j].end == stem_start and self.is_name_word(tokens[j].word):
+                continue
+            if i + 1 < len(tokens) and tokens[i + 1].word.startswith(heads):
+                continue
+            found.append(Candidate(stem_start, end, "Company", "rule:trade", 0.7))
+        return found
 
     def _verb_inside_name(self, tokens: Sequence[Token], i: int) -> bool:
         """云计算业务, 移动支付业务: a verb after a name word is part of the name; 拓展业务 is none."""

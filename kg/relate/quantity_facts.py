@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..model import Document, Quantity, Triple
+from ..model import Document, Quantity, TimeQualifier, Triple
 from ..ontology import Predicate
 from ..quantities import QuantityMatch
+from ..times import periods_of
 from ..model import Mention
 from .grounding import Grounding, Made
 from .sentence import SentenceView
@@ -122,7 +123,7 @@ class QuantityFacts(Grounding):
 
     def _quantity_fact(self, document: Document, view: SentenceView, q: QuantityMatch,
                        trigger: TriggerHit, predicate: Predicate, subject: Mention | None = None,
-                       how: str = "") -> Made | None:
+                       how: str = "", period: TimeQualifier | None = None) -> Made | None:
         if subject is None and trigger.start > q.start:  # 4.2亿MIUI用户: the name between figure and noun
             subject = next((m for m in view.mentions if q.end <= m.start and m.end <= trigger.start
                             and self.fits(m.type, predicate.domain)), None)
@@ -137,7 +138,7 @@ class QuantityFacts(Grounding):
                                upper=-quantity.upper if quantity.upper is not None else None)
         quantity = replace(quantity, raw=document.text[q.start:q.end])
         return Made(self._triple(document, view, subject, predicate, quantity, q.start, q.end, trigger, how,
-                                  self.period_for(view, q.start)), subject, how, trigger)
+                                  period or self.period_for(view, q.start)), subject, how, trigger)
 
     def _not_a_fact_of_the_period(self, view: SentenceView, q: QuantityMatch) -> bool:
         """预计2025年营收…, 目标定为40万辆: a plan or forecast; 较2023年的6.18%: the base of a comparison."""
@@ -231,11 +232,28 @@ class QuantityFacts(Grounding):
             subject, how = self.subject_for(view, trigger.start, predicate.domain)
             if subject is None:
                 return []
-            made = [self._quantity_fact(document, view, q, trigger, predicate, subject, how) for q in group]
+            periods = self._distributed_periods(view, group)
+            made = [self._quantity_fact(document, view, q, trigger, predicate, subject, how, period)
+                    for q, period in zip(group, periods)]
         else:
             made = [self._quantity_fact(document, view, q, trigger, predicate, subject, "clause-subject")
                     for subject, q in zip(subjects, group)]
         return [m.triple for m in made if m is not None]
+
+    def _distributed_periods(self, view: SentenceView, group: list[QuantityMatch]) -> list[TimeQualifier | None]:
+        """2022年至2024年…分别为A、B和C, 2023年、2024年营收分别为A、B: one period per figure, in
+        order, when the sentence names as many periods as the list has figures; else none (each
+        figure takes its own period as usual)."""
+        before = [t for t in view.times if t.end <= group[0].start and view.sentence.start <= t.start]
+        listed = before[-len(group):]
+        if len(listed) == len(group) and all(
+                view.between(a.end, b.start).strip() in self.separators for a, b in zip(listed, listed[1:])):
+            return [t.time for t in listed]
+        period = self.period_for(view, group[0].start)
+        spread = periods_of(period.normalised) if period is not None else []
+        if len(spread) == len(group) > 1:
+            return [TimeQualifier(period.raw, p) for p in spread]
+        return [None] * len(group)
 
     def _listed_subjects(self, view: SentenceView, trigger: TriggerHit, predicate: Predicate, count: int) -> list[Mention]:
         """The list before the trigger: recognised mentions, or plain nouns split at 、/和."""
