@@ -176,6 +176,14 @@ def normalise_time(raw: str, default_year: int | None = None) -> TimeQualifier:
     return TimeQualifier(raw, normalised)
 
 
+_DAY = re.compile(r"(?:\d{4}-|--|---)(?:\d\d-)?\d\d")
+
+
+def is_day(normalised: str) -> bool:
+    """2024-10-28, --10-28, ---28: a day, when something happened, not a period of figures."""
+    return bool(_DAY.fullmatch(normalised)) and not re.fullmatch(r"(?:\d{4}-|--)\d\d", normalised)
+
+
 def periods_of(normalised: str) -> list[str]:
     """The periods a range is made of, in order ("2022..2024" → 2022, 2023, 2024;
     "2024-Q1..Q3" → 2024-Q1, 2024-Q2, 2024-Q3); a single period is a list of one. A
@@ -200,20 +208,39 @@ def find_times(text: str, default_year: int | None = None) -> list[TimeMatch]:
 
 @component("times", requires=("sentences",), assigns=("times",))
 class TimeReader:
-    """Times sentence by sentence, each read against the latest year the article has named so
-    far, this sentence included (a 2023 report that compares with 2022 still means 2023 by
-    第四季度; 2024年营收…，上年同期… means 2023)."""
+    """Times sentence by sentence, each read against the latest year the article has named
+    before it, earlier in its own sentence included (a 2023 report that compares with 2022
+    still means 2023 by 第四季度; 2024年营收…，上年同期… means 2023). A time before any year
+    of the article takes the first year named after it in its sentence (第四季度营收…，2023年全年…),
+    but not a year of a plan (11月24日签约，预计2027年下半年交付: the date is not in 2027)."""
 
     def __init__(self, ontology):
-        pass
+        self.forecast_markers = ontology.grammar.words("forecast_marker")
 
     def __call__(self, doc: Doc) -> None:
         year = None
         for sentence in doc.sentences:
             text = doc.text[sentence.start:sentence.end]
-            found = find_times(text, year)
-            named = [int(m.time.normalised[:4]) for m in found if m.time.normalised[:4].isdigit()]
-            if named and max(named) > (year or 0):
-                year = max(named)
-                found = find_times(text, year)  # relative times read against the year just named
-            doc.times += [TimeMatch(m.start + sentence.start, m.end + sentence.start, m.time) for m in found]
+            readings = {year: find_times(text, year)}
+            named = [(m.start, int(m.time.normalised[:4])) for m in readings[year]
+                     if m.time.normalised[:4].isdigit()]
+            latest = max([year or 0, *(y for _, y in named)]) or None
+            for m in readings.setdefault(latest, find_times(text, latest)):
+                reference = self._reference_year(text, m, year, named)
+                if reference not in readings:
+                    readings[reference] = find_times(text, reference)
+                read = next((r for r in readings[reference] if r.start == m.start), None)
+                if read is not None:  # 上年 with no year to count from
+                    doc.times.append(TimeMatch(read.start + sentence.start, read.end + sentence.start, read.time))
+            if named:
+                year = max([year or 0, *(y for _, y in named)])
+
+    def _reference_year(self, text: str, time: TimeMatch, year: int | None,
+                        named: list[tuple[int, int]]) -> int | None:
+        before = [y for start, y in named if start < time.start]
+        if before or year is not None:
+            return max([year or 0, *before])
+        after = next(((start, y) for start, y in named if start > time.start), None)
+        if after is None or any(marker in text[time.end:after[0]] for marker in self.forecast_markers):
+            return None
+        return after[1]

@@ -217,3 +217,9 @@ def test_listed_years_are_shared_out_in_order(ontology):
 def test_a_list_of_metrics_keeps_the_one_year(ontology):
     triples = hand_built(ontology, "星河电子2023年营业收入和净利润分别为70.4亿元和4.7亿元。", {"星河电子": "Company"})
     assert {t.time.normalised for t in triples} == {"2023"}
+
+
+def test_a_dateline_day_is_not_the_period_of_the_figures(ontology):
+    text = "10月28日晚间，星河电子披露三季报，2025年前三季度营业收入88.6亿元，同比增长5.4%。"
+    triples = hand_built(ontology, text, {"星河电子": "Company"})
+    assert {t.time.normalised for t in triples} == {"2025-Q1..Q3"}

@@ -112,3 +112,30 @@ def test_time_year_start_is_not_read_into_preliminary():
 def test_time_year_end_is_read_before_any_word():
     text = "该工厂于2023年底步入量产。"
     assert [(t.time.raw, t.time.normalised) for t in find_times(text)] == [("2023年底", "2023-12")]
+
+
+def read_times(ontology, text):
+    from kg.model import Doc, Document
+    from kg.text import Normaliser
+    from kg.times import TimeReader
+    doc = Doc(Document("t", text))
+    Normaliser(ontology)(doc)
+    TimeReader(ontology)(doc)
+    return {doc.text[t.start:t.end]: t.time.normalised for t in doc.times}
+
+
+def test_a_date_does_not_take_the_year_of_a_plan_after_it(ontology):
+    times = read_times(ontology, "11月24日，两家公司签署协议，双方将于2027年下半年交付首款产品。")
+    assert times["11月24日"] == "--11-24"
+
+
+def test_a_quarter_before_the_year_of_its_sentence_takes_that_year(ontology):
+    times = read_times(ontology, "第四季度营收30亿元，2023年全年营收100亿元。")
+    assert times["第四季度"] == "2023-Q4"
+
+
+def test_periods_of_a_range_come_in_order():
+    from kg.times import periods_of
+    assert periods_of("2021..2023") == ["2021", "2022", "2023"]
+    assert periods_of("2024-Q1..Q3") == ["2024-Q1", "2024-Q2", "2024-Q3"]
+    assert periods_of("2024-H1") == ["2024-H1"]

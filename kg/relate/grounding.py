@@ -8,6 +8,7 @@ from typing import Iterable, NamedTuple, Sequence
 from ..model import Document, Entity, Evidence, PredicateRef, Quantity, Span, TimeQualifier, Triple
 from ..ontology import Ontology, Predicate
 from ..model import Mention
+from ..times import is_day
 from ..words import NameWords
 from .comparison import Comparisons
 from .sentence import SentenceView
@@ -139,7 +140,9 @@ class Grounding:
         return None
 
     def time_for(self, view: SentenceView, offset: int) -> TimeQualifier | None:
-        """The time in the clause (nearest before, else after), else the sentence's first."""
+        """The time in the clause (nearest before, else after), else the sentence's latest period
+        before it: a day before it in another clause is when the news was dated or an event
+        happened (10月28日晚间，公司披露…前三季度营收…，同比增长7.9%), not the figure's period."""
         clause_start, clause_end = view.clause_of(offset)
         in_clause = [t for t in view.times if clause_start <= t.start < clause_end
                      and not any(a <= t.start < b for a, b in view.old_values)]
@@ -149,7 +152,8 @@ class Grounding:
         if in_clause:
             return in_clause[0].time
         leading = [t for t in view.times if t.end <= offset]
-        return leading[0].time if leading else None
+        periods = [t for t in leading if not is_day(t.time.normalised)]
+        return periods[-1].time if periods else leading[0].time if leading else None
 
     def period_for(self, view: SentenceView, offset: int) -> TimeQualifier | None:
         """A figure's period: its own time, else the paragraph's, else the article's report year.
