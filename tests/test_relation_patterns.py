@@ -223,3 +223,23 @@ def test_a_dateline_day_is_not_the_period_of_the_figures(ontology):
     text = "10月28日晚间，星河电子披露三季报，2025年前三季度营业收入88.6亿元，同比增长5.4%。"
     triples = hand_built(ontology, text, {"星河电子": "Company"})
     assert {t.time.normalised for t in triples} == {"2025-Q1..Q3"}
+
+
+@pytest.mark.parametrize("text", [
+    "星河研究院数据显示，10月国内重卡销量为8.6万辆，同比增长12.3%。",
+    "据星河研究院统计，10月国内重卡销量为8.6万辆，同比增长12.3%。",
+])
+def test_who_publishes_the_data_does_not_hold_the_figures(ontology, text):
+    assert hand_built(ontology, text, {"星河研究院": "Organization"}) == []
+
+
+def test_the_agency_of_a_dateline_is_not_the_subject(ontology):
+    text = "星河快报11月3日电，海螺重工发布公告，前三季度净利润20.46亿元。"
+    triples = hand_built(ontology, text, {"星河快报": "Company", "海螺重工": "Company"})
+    assert {t.subject.name for t in triples} == {"海螺重工"}
+
+
+def test_a_banks_interest_income_is_no_revenue(ontology):
+    text = "东江银行营业收入312.5亿元，同比增长6.2%；其中利息净收入221.7亿元，同比增长9.8%；非利息收入90.8亿元，同比下降1.7%。"
+    triples = hand_built(ontology, text, {"东江银行": "Company"})
+    assert {t.object.raw for t in triples} == {"312.5亿元", "6.2%"}

@@ -4,6 +4,8 @@ paragraph."""
 
 from __future__ import annotations
 
+import re
+
 from ..grammar import Grammar
 from ..model import Mention
 
@@ -17,12 +19,15 @@ class Comparisons:
         self.tails = grammar.words("comparison_tail")
         self.source_markers = grammar.words("source_marker")
         self.source_leads = grammar.words("source_lead")
+        alternatives = lambda group: "|".join(map(re.escape, grammar.words(group)))  # noqa: E731
+        self.dateline = re.compile(rf"(?:\d{{1,2}}(?:{alternatives('month_word')}))?\d{{1,2}}(?:{alternatives('day_word')})"
+                                   rf"(?:{alternatives('dateline_marker')})")  # 财联社11月3日电
 
     def compared(self, text: str, mention: Mention, clause_end: int | None = None) -> bool:
         """Is this mention what something is compared with, or who reports it?"""
         before = text[max(0, mention.start - 4):mention.start]
         if before.endswith(self.leads) or before.endswith(self.source_leads) \
-                or text.startswith(self.source_markers, mention.end):
+                or text.startswith(self.source_markers, mention.end) or self.dateline.match(text, mention.end):
             return True
         if not before.endswith(self.pairs):
             return False
