@@ -60,7 +60,8 @@ def sample(inputs: list[str], out: Path, entities: int, facts: int, seed: int) -
                                 "context": contexts(graph, e), "verdict": None, "note": ""}, ensure_ascii=False) + "\n")
     with open(out / "facts.jsonl", "w", encoding="utf-8") as f:
         for t in picked:
-            obj = t.object.raw if isinstance(t.object, Quantity) else f"{t.object.name} ({t.object.type})"
+            obj = f"{t.object.raw} (value {t.object.value:f}{' to ' + format(t.object.upper, 'f') if t.object.upper is not None else ''} {t.object.unit})" \
+                if isinstance(t.object, Quantity) else f"{t.object.name} ({t.object.type})"  # the sign is in the value
             f.write(json.dumps({"subject": f"{t.subject.name} ({t.subject.type})", "predicate": t.predicate.label,
                                 "object": obj, "time": t.time.normalised if t.time else None,
                                 "qualifiers": dict(t.qualifiers), "inferred": t.inferred,

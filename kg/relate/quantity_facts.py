@@ -162,11 +162,15 @@ class QuantityFacts(Grounding):
 
     def _change_fact(self, document: Document, view: SentenceView, q: QuantityMatch, trigger: TriggerHit,
                      predicate: Predicate, last: Made | None) -> Made | None:
-        """A growth figure changes the metric named before it in the sentence (营收…，同比增长8%):
+        """A growth figure changes the metric named before it in the sentence (营收…，同比增长8%),
+        a change in per cent never a ratio (出货820万台，份额13.5%，同比下降3.9%: shipments fell;
+        a share or margin changes in points):
         it is that metric's change (qualifier `of`), held by the holder of that metric's figure
         when its own clause names none; the change of what no predicate measures (股价上涨) is none."""
+        relative = q.quantity.dimension == "percentage"
         metric = next((h for h in reversed(view.triggers) if h.end <= trigger.start
-                       and (h.names_no_metric or any(not p.change for p in h.of_kind("quantity")))), None)
+                       and (h.names_no_metric or any(not p.change for p in h.of_kind("quantity")))
+                       and not (relative and self._measures_a_ratio(h))), None)
         if metric is None or metric.names_no_metric:
             return None  # 股价上涨, 盘前跌超9%: the change of nothing the sentence measures
         measured = next((p.id for p in metric.of_kind("quantity") if not p.change), "") if metric else ""
@@ -181,6 +185,11 @@ class QuantityFacts(Grounding):
         if made is None or not measured:
             return made
         return made._replace(triple=replace(made.triple, qualifiers=(("of", measured),)))
+
+    @staticmethod
+    def _measures_a_ratio(trigger: TriggerHit) -> bool:
+        measured = [p for p in trigger.of_kind("quantity") if not p.change]
+        return bool(measured) and all(p.dimensions == ("percentage",) for p in measured)
 
     def _implicit_quantity_fact(self, document: Document, view: SentenceView, q: QuantityMatch,
                                 last: Made | None) -> Made | None:
