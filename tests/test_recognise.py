@@ -184,3 +184,11 @@ def test_industries_and_quantities_of_firms_are_no_company(rules_only, sentence)
 ])
 def test_a_kind_of_firm_is_no_company(rules_only, sentence, kind):
     assert kind not in {n for n, _ in mentions(rules_only, sentence)}
+
+
+@pytest.mark.parametrize("sentence, description", [
+    ("公司董事会通过对美国子公司增资5亿美元的议案。", "美国子公司"),
+    ("双方将成立合资公司，负责电池回收。", "合资公司"),
+])
+def test_a_firm_named_by_its_tie_to_another_is_no_company(rules_only, sentence, description):
+    assert description not in {n for n, _ in mentions(rules_only, sentence)}

@@ -189,8 +189,10 @@ class Rules:
             if end - start < len(match.group()) + 2 or self._ends_in_stop_name(name, match.group()) \
                     or text[start:suffix_start] in self.ontology.grammar.words("generic_modifier"):  # 核心板块
                 continue
-            if self.ontology.is_a(suffix_class, ("Organization",)) and self._generic_kind(tokens, start, end):
-                continue  # 基金公司, 股份制银行, 行业协会: a kind of firm, not one
+            if self.ontology.is_a(suffix_class, ("Organization",)) and (
+                    self._generic_kind(tokens, start, end)
+                    or text[max(start, suffix_start - 2):end].endswith(self.ontology.grammar.words("relative_firm"))):
+                continue  # 基金公司, 股份制银行, 美国子公司: a kind of firm or a tie to one, not a name
             found.append(Candidate(start, end, suffix_class, "rule:suffix", 0.8))
         return _non_overlapping(found)
 
