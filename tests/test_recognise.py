@@ -192,3 +192,8 @@ def test_a_kind_of_firm_is_no_company(rules_only, sentence, kind):
 ])
 def test_a_firm_named_by_its_tie_to_another_is_no_company(rules_only, sentence, description):
     assert description not in {n for n, _ in mentions(rules_only, sentence)}
+
+
+def test_a_person_name_stops_before_what_is_said_of_the_person(rules_only):
+    found = mentions(Extractor(Settings(), ontology=rules_only.ontology), "刘圣拟出任远东重工董事。")
+    assert ("刘圣", "Person") in found and ("远东重工", "Company") in found

@@ -237,6 +237,8 @@ class Rules:
                     and tokens[j].word not in self.words.boundary_words and is_stem_word(tokens[j].word) \
                     and tokens[j].word not in self._short_form_words:
                 stem_start, j = tokens[j].start, j - 1
+            if start - stem_start == 3 and stem_start > 0 and word_info(text[stem_start - 1:stem_start + 1])[0] in ("v", "p", "d"):
+                stem_start += 1  # 出|任远|东重工: the segmenter glued the verb's last character to the name
             stem = text[stem_start:start]
             if not 2 <= len(stem) <= 3 or stem in self.broad_places \
                     or stem.startswith(determiners) or blocked.overlaps(stem_start, start):
