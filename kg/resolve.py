@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
+import rjieba
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,6 +29,7 @@ from .grammar import Grammar
 from .ontology import Ontology
 from .store import DEFAULT_CAPACITY, NOTHING, PAIR, TEXT, Store, json_codec
 from .text import normalise
+from .words import PERSON_OR_BRAND_TAGS, is_big_place, word_info
 
 DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "ontology" / "aliases.tsv"
 
@@ -111,6 +114,7 @@ def fold_steps(name: str, legal_suffixes: tuple[str, ...] = ()) -> list[tuple[st
     steps.append(("traditional-variant", normalise(width_case).text))
     if legal_suffixes:
         steps.append(("legal-suffix", strip_legal_suffix(steps[-1][1], legal_suffixes)))
+        steps.append(("country-prefix", strip_country_prefix(steps[-1][1])))
     out, previous = [], name
     for rule, result in steps:
         if result != previous:
@@ -123,6 +127,18 @@ def fold(name: str, legal_suffixes: tuple[str, ...] = ()) -> str:
     """The matching form of a name: 寧德時代 → 宁德时代, ＮＩＯ → nio, 小米集团 → 小米 (legal suffixes)."""
     steps = fold_steps(name, legal_suffixes)
     return steps[-1][1] if steps else name
+
+
+def strip_country_prefix(folded: str) -> str:
+    """德国博世 → 博世, 美国英伟达 → 英伟达: a firm is named with and without its country; the
+    name stays whole unless what is left is unknown to the dictionary or a proper name there
+    (中国移动, 中国石化 stay)."""
+    first = next(iter(rjieba.cut(folded)), "")
+    rest = folded[len(first):]
+    if first == folded or len(rest) < 2 or not is_big_place(first) or not _CJK.match(rest) \
+            or word_info(rest)[0] not in (None, *PERSON_OR_BRAND_TAGS):
+        return folded
+    return rest
 
 
 def strip_legal_suffix(folded: str, legal_suffixes: tuple[str, ...]) -> str:

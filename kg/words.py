@@ -24,6 +24,7 @@ from .ontology import Ontology
 # jieba dictionary tags that never start or continue a name: verbs, prepositions, adverbs,
 # conjunctions, particles, pronouns, numerals, measure words, locality and time words, idioms.
 NON_NAME_TAGS = frozenset({"v", "p", "d", "c", "u", "r", "m", "q", "f", "t", "i", "ad", "vd", "uj", "ul", "ug", "uz", "uv"})
+PERSON_OR_BRAND_TAGS = ("nr", "nrt", "nrfg", "nz", "nt")  # 博世, 丰田, 三星: proper names that are no place
 _PROPER_TAGS = frozenset({"nr", "nrt", "nrfg", "nt", "nz", "ns", "j", "eng"})
 RARE = 20  # a dictionary word seen fewer times than this is treated like an unknown word
 COMMON = 1000  # a common noun this frequent is no brand and no company short form
@@ -87,6 +88,12 @@ def is_generic_word(word: str) -> bool:
     return tag in _GENERIC_TAGS and freq >= GENERIC
 
 
+def is_big_place(word: str) -> bool:
+    """中国, 德国, 欧洲, 广东: a place name the dictionary knows as a common one."""
+    tag, freq = word_info(word)
+    return tag == "ns" and freq >= COMMON
+
+
 def is_stem_word(word: str) -> bool:
     """Can this token be (part of) a company's own name before its trade (恒力, 海螺, 凯莱英)? An
     unknown word, a proper name that is no big place, a noun too rare to be an ordinary one, or
@@ -94,7 +101,7 @@ def is_stem_word(word: str) -> bool:
     if not HAN.match(word):
         return False
     tag, freq = word_info(word)
-    if tag in ("ns",) and freq >= COMMON:
+    if is_big_place(word):
         return False  # 欧洲, 广东: 欧洲环保 is a region's industry
     return tag is None or tag in _PROPER_TAGS or (tag == "n" and freq < COMMON) or freq < RARE
 

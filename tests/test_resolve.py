@@ -170,3 +170,13 @@ def test_the_original_spelling_of_a_traditional_mention_is_an_alias(tmp_path):
     entities = [json.loads(line) for line in open(tmp_path / "out" / "entities.jsonl", encoding="utf-8")]
     [catl] = [e for e in entities if e["name"] == "宁德时代"]
     assert "寧德時代" in catl["aliases"]
+
+
+def test_a_firm_named_with_its_country_is_the_firm(resolver):
+    assert resolver.canonical("德国博世集团", "Company").id == resolver.canonical("博世", "Company").id
+    assert resolver.canonical("日本丰田", "Company").id == resolver.canonical("丰田", "Company").id
+
+
+def test_a_country_and_an_ordinary_word_stay_one_name(resolver):
+    assert resolver.canonical("中国移动", "Company").id != resolver.canonical("移动", "Company").id
+    assert resolver.canonical("德国博世", "Location").id != resolver.canonical("博世", "Location").id
