@@ -197,3 +197,20 @@ def test_a_firm_named_by_its_tie_to_another_is_no_company(rules_only, sentence, 
 def test_a_person_name_stops_before_what_is_said_of_the_person(rules_only):
     found = mentions(Extractor(Settings(), ontology=rules_only.ontology), "刘圣拟出任远东重工董事。")
     assert ("刘圣", "Person") in found and ("远东重工", "Company") in found
+
+
+@pytest.mark.parametrize("sentence, word", [
+    ("公司EPS为1.2元，ROE提升至15%。", "EPS"),
+    ("计入FVOCI的金融资产增加。", "FVOCI"),
+    ("据悉，Brian Niccol下月将访问上海。", "Brian Niccol"),
+])
+def test_acronyms_of_metrics_and_personal_names_are_no_products(rules_only, sentence, word):
+    assert (word, "Product") not in mentions(rules_only, sentence)
+
+
+def test_a_latin_name_ending_in_a_model_word_is_a_product(rules_only):
+    assert ("Vision Pro", "Product") in mentions(rules_only, "Vision Pro在北京开售。")
+
+
+def test_research_firms_are_organisations(rules_only):
+    assert ("IDC", "Organization") in mentions(rules_only, "IDC预计，今年平板电脑出货量将下降。")

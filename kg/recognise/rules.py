@@ -52,6 +52,7 @@ _FIGURE_AFTER = [*_GRAMMAR.words("counter"),
                  *(w for w in _GRAMMAR.words("big_multiplier") if w not in _GRAMMAR.words("unit_only_multiplier"))]
 _TRAILING_DIGITS = re.compile(r"(?<![A-Za-z0-9.])\d+[A-Za-z0-9]*\+?"
                               rf"(?![\d.%]|{'|'.join(map(re.escape, _FIGURE_AFTER))})")
+_PERSONAL_NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+")
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 _DATE_LIKE = re.compile(r"\d{4}-\d{1,2}")
 _ITEM_LABEL = re.compile(rf"^[ \t\u3000]*[{re.escape(BULLET_MARKS)}]?[ \t\u3000]*([^\s:：,，。;；]{{2,12}})[:：]",
@@ -79,6 +80,10 @@ class Rules:
     @cached_property
     def _suffix_class(self) -> dict[str, str]:
         return dict(self.suffixes)
+
+    @cached_property
+    def _model_words(self) -> tuple[str, ...]:
+        return tuple(" " + w for w in self.ontology.grammar.words("model_word"))
 
     @cached_property
     def _unit_surfaces(self) -> frozenset[str]:
@@ -118,6 +123,8 @@ class Rules:
                 continue  # feel2016-08-25: a date glued to a word
             if not brand and (core in self._unit_surfaces or len(core) < 2):
                 continue
+            if not brand and _PERSONAL_NAME.fullmatch(core) and not core.endswith(self._model_words):
+                continue  # Brian Niccol, Klaus Martin: words of a name, a person's as often as a product's
             start -= len(brand)
             series = next((s for s in self.ontology.grammar.words("series_suffix") if text.startswith(s, end)), "")
             end += len(series)
