@@ -214,3 +214,13 @@ def test_a_latin_name_ending_in_a_model_word_is_a_product(rules_only):
 
 def test_research_firms_are_organisations(rules_only):
     assert ("IDC", "Organization") in mentions(rules_only, "IDC预计，今年平板电脑出货量将下降。")
+
+
+def test_a_known_firm_glued_to_a_name_word_is_its_subsidiary(ontology):
+    found = mentions(Extractor(Settings(), ontology=ontology), "TCL科技旗下的TCL华星全年营业收入1043.1亿元。")
+    assert ("TCL华星", "Company") in found
+
+
+def test_a_known_firm_before_an_ordinary_word_stays_the_firm(ontology):
+    found = mentions(Extractor(Settings(), ontology=ontology), "腾讯股价全年上涨23%。")
+    assert ("腾讯", "Company") in found

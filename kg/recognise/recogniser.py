@@ -44,6 +44,8 @@ class Recogniser:
         found = [Candidate(s, e, entry.type, "dictionary" if entry.tier == USER_DICTIONARY else "lexicon", 1.0,
                            entry.tier) for s, e, entry in self.lexicon.find(text)]
         found += self.rules.candidates(text, tokens, blocked, times)
+        found += self.rules.extended_names(text, tokens, [c for c in found if c.source == "lexicon"],
+                                           Coverage(len(text), blocked))
         if self.model is not None:
             found += [Candidate(s, e, cls, "ner", score, MODEL) for s, e, cls, score in self.model.predict(text)]
         return found

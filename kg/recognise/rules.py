@@ -22,7 +22,7 @@ from ..grammar import default_grammar
 from ..model import Token
 from ..ontology import Ontology
 from ..text import BULLET_MARKS, Coverage
-from ..words import HAN as _HAN, NameWords, is_common_word, is_generic_word, is_stem_word, word_info
+from ..words import HAN as _HAN, PERSON_OR_BRAND_TAGS, NameWords, is_common_word, is_generic_word, is_stem_word, word_info
 
 
 
@@ -255,6 +255,30 @@ class Rules:
             if i + 1 < len(tokens) and tokens[i + 1].word.startswith(heads):
                 continue
             found.append(Candidate(stem_start, end, "Company", "rule:trade", 0.7))
+        return found
+
+    def extended_names(self, text: str, tokens: Sequence[Token], known: Iterable[Candidate],
+                       blocked: Coverage) -> list[Candidate]:
+        """京东方精电, TCL华星: a known firm's name glued to a word of a name (unknown to the
+        dictionary, or a proper name there) is a subsidiary's or brand's name, not the firm
+        followed by something. An ordinary word (平安健康, 奇瑞车型, 茅台股价) does not extend it,
+        and the longer name must end where a name ends."""
+        starts = {t.start: i for i, t in enumerate(tokens)}
+        found = []
+        for hit in known:
+            i = starts.get(hit.end)
+            if i is None or not self.ontology.is_a(hit.type, ("Organization",)):
+                continue
+            word = tokens[i].word
+            if not 2 <= len(word) <= 3 or not _HAN.match(word) or blocked.overlaps(tokens[i].start, tokens[i].end) \
+                    or word in self.words.boundary_words or word in self.ontology.stop_names \
+                    or word_info(word)[0] not in (None, *PERSON_OR_BRAND_TAGS):
+                continue
+            following = tokens[i + 1] if i + 1 < len(tokens) else None
+            if following is not None and self.is_name_word(following.word) \
+                    and not blocked.overlaps(following.start, following.end):
+                continue
+            found.append(Candidate(hit.start, tokens[i].end, hit.type, "rule:extended", 0.75))
         return found
 
     def _verb_inside_name(self, tokens: Sequence[Token], i: int) -> bool:
