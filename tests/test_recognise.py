@@ -224,3 +224,16 @@ def test_a_known_firm_glued_to_a_name_word_is_its_subsidiary(ontology):
 def test_a_known_firm_before_an_ordinary_word_stays_the_firm(ontology):
     found = mentions(Extractor(Settings(), ontology=ontology), "腾讯股价全年上涨23%。")
     assert ("腾讯", "Company") in found
+
+
+@pytest.mark.parametrize("sentence, holder", [
+    ("分渠道看，直销渠道收入730亿元，同比增长8.5%。", "直销渠道"),
+    ("全年国外市场收入49.4亿元，同比增长19.3%。", "国外市场"),
+])
+def test_the_words_before_a_revenue_name_its_segment(rules_only, sentence, holder):
+    assert (holder, "BusinessUnit") in mentions(rules_only, sentence)
+
+
+@pytest.mark.parametrize("sentence", ["公司整体收入增长5%。", "全年利息收入120亿元。"])
+def test_an_ordinary_word_before_a_revenue_is_no_segment(rules_only, sentence):
+    assert not {n for n, cls in mentions(rules_only, sentence) if cls == "BusinessUnit"}

@@ -48,6 +48,8 @@ class Recogniser:
                                            Coverage(len(text), blocked))
         if self.model is not None:
             found += [Candidate(s, e, cls, "ner", score, MODEL) for s, e, cls, score in self.model.predict(text)]
+        found += self.rules.metric_holders(text, tokens, Coverage(len(text), ((c.start, c.end) for c in found)),
+                                          Coverage(len(text), blocked))
         return found
 
 

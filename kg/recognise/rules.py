@@ -22,7 +22,7 @@ from ..grammar import default_grammar
 from ..model import Token
 from ..ontology import Ontology
 from ..text import BULLET_MARKS, Coverage
-from ..words import HAN as _HAN, PERSON_OR_BRAND_TAGS, NameWords, is_common_word, is_generic_word, is_stem_word, word_info
+from ..words import COMMON, HAN as _HAN, PERSON_OR_BRAND_TAGS, NameWords, is_common_word, is_generic_word, is_stem_word, word_info
 
 
 
@@ -80,6 +80,10 @@ class Rules:
     @cached_property
     def _suffix_class(self) -> dict[str, str]:
         return dict(self.suffixes)
+
+    @cached_property
+    def _trigger_words(self) -> frozenset[str]:
+        return frozenset(self.ontology.trigger_words)
 
     @cached_property
     def _model_words(self) -> tuple[str, ...]:
@@ -257,6 +261,45 @@ class Rules:
             found.append(Candidate(stem_start, end, "Company", "rule:trade", 0.7))
         return found
 
+    def metric_holders(self, text: str, tokens: Sequence[Token], taken: Coverage,
+                       blocked: Coverage) -> list[Candidate]:
+        """直销渠道收入730亿元, 国外市场收入49亿元: the words right before a segment's metric name
+        the segment, channel or market that holds the figure, where nothing else was recognised.
+        One short dictionary word alone (整体收入, 高端收入) names no segment."""
+        grammar = self.ontology.grammar
+        metrics = frozenset(grammar.words("segment_metric"))
+        joiners = grammar.words("name_joiner")
+        not_metrics = grammar.words("not_a_metric")
+        modifiers = frozenset(grammar.words("metric_modifier"))
+        found = []
+        for i, metric in enumerate(tokens):
+            if metric.word not in metrics:
+                continue
+            j, start = i - 1, metric.start
+            while j >= 0 and i - j <= 5 and tokens[j].end == start and metric.start - tokens[j].start <= 10 \
+                    and (_HAN.match(tokens[j].word) or tokens[j].word == " " or tokens[j].word.isalnum()) \
+                    and not blocked.overlaps(tokens[j].start, tokens[j].end) \
+                    and (self.is_name_word(tokens[j].word) or self._verb_inside_name(tokens, j) or tokens[j].word == " "
+                         or (j + 1 < i and _rare_verb(tokens[j].word))  # 直销|渠道, 分销|网络
+                         or (tokens[j].word in joiners and j > 0 and self.is_name_word(tokens[j - 1].word))):
+                start, j = tokens[j].start, j - 1
+            run = [t for t in tokens[j + 1:i]]
+            while run and (run[0].word == " " or run[0].word[0].isdigit() or (
+                    word_info(run[0].word)[0] in ("v", "vn", "d") and not _rare_verb(run[0].word))):
+                run.pop(0)  # 预期|AI服务器, 25|财年: a verb or a number opens no name
+            while run and (run[-1].word + metric.word in self._trigger_words or run[-1].word in modifiers):
+                run.pop()  # 板块|营业|收入, 個人電腦|總|收入, 酒类|不含税|收入: the word belongs to the metric
+            if not run:
+                continue
+            start, end, words = run[0].start, run[-1].end, [t.word for t in run]
+            if end - start < 2 or taken.overlaps(start, metric.end) or words[0] in joiners \
+                    or (len(words) == 1 and len(words[0]) < 3 and word_info(words[0])[0] is not None) \
+                    or text[start:metric.end] in not_metrics \
+                    or text[start:end] in self.ontology.stop_names:
+                continue
+            found.append(Candidate(start, end, "BusinessUnit", "rule:holder", 0.6))
+        return found
+
     def extended_names(self, text: str, tokens: Sequence[Token], known: Iterable[Candidate],
                        blocked: Coverage) -> list[Candidate]:
         """京东方精电, TCL华星: a known firm's name glued to a word of a name (unknown to the
@@ -400,6 +443,12 @@ class Rules:
             if 2 <= len(name) <= 3 and _HAN.match(name) and self.is_name_word(name):
                 found.append(Candidate(start, name_end, "Person", "rule:title", 0.85))
         return found
+
+
+def _rare_verb(word: str) -> bool:
+    """直销, 分销, 批发: a verb rare enough to name a kind of business before a noun."""
+    tag, freq = word_info(word)
+    return tag in ("v", "vn") and freq < COMMON and len(word) >= 2
 
 
 def _non_overlapping(candidates: list[Candidate]) -> list[Candidate]:
