@@ -237,3 +237,9 @@ def test_the_words_before_a_revenue_name_its_segment(rules_only, sentence, holde
 @pytest.mark.parametrize("sentence", ["公司整体收入增长5%。", "全年利息收入120亿元。"])
 def test_an_ordinary_word_before_a_revenue_is_no_segment(rules_only, sentence):
     assert not {n for n, cls in mentions(rules_only, sentence) if cls == "BusinessUnit"}
+
+
+def test_the_other_members_of_a_list_of_firms_are_firms(ontology):
+    found = mentions(Extractor(Settings(), ontology=ontology),
+                     "集团旗下拥有星河电子、海螺重工、青禾国际和远航物流等子公司。")
+    assert ("青禾国际", "Company") in found

@@ -243,3 +243,9 @@ def test_a_banks_interest_income_is_no_revenue(ontology):
     text = "东江银行营业收入312.5亿元，同比增长6.2%；其中利息净收入221.7亿元，同比增长9.8%；非利息收入90.8亿元，同比下降1.7%。"
     triples = hand_built(ontology, text, {"东江银行": "Company"})
     assert {t.object.raw for t in triples} == {"312.5亿元", "6.2%"}
+
+
+def test_members_of_one_list_are_not_each_others_parents(ontology):
+    text = "本行旗下拥有星河理财、青禾基金和远航国际等子公司。"
+    triples = hand_built(ontology, text, {"星河理财": "Company", "青禾基金": "Company", "远航国际": "Company"})
+    assert not [t for t in triples if {t.subject.name, getattr(t.object, "name", "")} <= {"星河理财", "青禾基金", "远航国际"}]

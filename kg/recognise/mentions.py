@@ -16,9 +16,10 @@ from typing import Iterable, Sequence
 from ..ontology import Ontology
 from ..text import Coverage
 from ..model import Token
-from ..words import COMMON, HAN, NON_NAME_TAGS, is_common_word, word_info
+from ..words import COMMON, HAN, NON_NAME_TAGS, NameWords, is_common_word, word_info
 from .rules import Candidate
 
+_HAN_WORD = re.compile(r"[\u4e00-\u9fff]+$")
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 _LATIN = re.compile(r"[A-Za-z0-9]")
 _INNER_PUNCTUATION = re.compile(r"[【】\[\]「」『』《》“”\"',，。：:；;！!？?、|/\\]")
@@ -57,6 +58,48 @@ def select(candidates: Iterable[Candidate]) -> list[Candidate]:
             kept.append(c)
             taken.add(c.start, c.end)
     return sorted(kept, key=lambda c: c.start)
+
+
+LISTED_CLASSES = ("Organization", "Brand", "Product", "BusinessUnit")
+LIST_ITEM_CHARS = 8
+
+
+def list_members(text: str, mentions: Sequence[Candidate], tokens: Sequence[Token],
+                 ontology: Ontology) -> list[Candidate]:
+    """招银理财、招商基金、招银国际和招银金租等子公司: the other members of a list one of whose
+    members was recognised are names of its class. A member is a run of name words (at most
+    eight characters) between list separators; a person's list is left alone."""
+    words = NameWords(ontology)
+    separators = set(ontology.grammar.words("enum_separator")) | set(ontology.grammar.words("list_end"))
+    taken = Coverage(len(text), ((m.start, m.end) for m in mentions))
+    index_at = {t.start: i for i, t in enumerate(tokens)}
+    index_ending = {t.end: i for i, t in enumerate(tokens)}
+    found = list(mentions)
+
+    def member(i: int, step: int) -> tuple[int, int] | None:
+        """The run of name words from token i going in `step` direction, if it ends at a separator."""
+        run = []
+        while 0 <= i < len(tokens) and words.is_name_word(tokens[i].word) and _HAN_WORD.match(tokens[i].word):
+            run.append(tokens[i])
+            i += step
+        if not run or not 0 <= i < len(tokens) or tokens[i].word not in separators:
+            return None
+        start, end = min(t.start for t in run), max(t.end for t in run)
+        return (start, end) if 2 <= end - start <= LIST_ITEM_CHARS else None
+
+    for m in mentions:
+        if not ontology.is_a(m.type, LISTED_CLASSES):
+            continue
+        for step, first in ((1, index_at.get(m.end)), (-1, index_ending.get(m.start))):
+            i = first
+            while i is not None and 0 <= i < len(tokens) and tokens[i].word in separators - {"等"}:
+                span = member(i + step, step)
+                if span is None or taken.overlaps(*span) or text[span[0]:span[1]] in ontology.stop_names:
+                    break
+                found.append(Candidate(span[0], span[1], m.type, "listed", round(m.score * 0.8, 4), m.tier))
+                taken.add(*span)
+                i = index_at.get(span[1]) if step == 1 else index_ending.get(span[0])
+    return sorted(found, key=lambda c: c.start)
 
 
 def propagate(text: str, mentions: Sequence[Candidate], ontology: Ontology) -> list[Candidate]:

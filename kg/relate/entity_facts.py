@@ -88,7 +88,7 @@ class EntityFacts(Grounding):
             return []  # a guessed subject with a guessed object, outside a subject-less clause
         subjects = self.enumeration_before(view, subject, predicate.domain) if how == "clause-subject" else [subject]
         return [self._entity_triple(document, view, s, predicate, o, trigger, how, how_object)
-                for s in subjects for o in objects]
+                for s in subjects for o in objects if not self.same_list(view, s, o)]
 
     def _entity_triple(self, document, view, subject, predicate, obj: Mention, trigger, how, how_object="") -> Triple:
         triple = self._triple(document, view, subject, predicate, self.entity(view, obj, document), obj.start,
@@ -277,7 +277,7 @@ class EntityFacts(Grounding):
         listed = [members[0]] + [m for prev, m in zip(members, members[1:])
                                  if view.between(prev.end, m.start).strip() in self.separators]
         return [self._entity_triple(document, view, m, predicate, owners[0], trigger, "clause-subject")
-                for m in listed]
+                for m in listed if m is not owners[0] and not self.same_list(view, m, owners[0])]
 
     def _titled(self, document, view, trigger, predicate) -> list[Triple]:
         """董事长王传福 / 王传福董事长: the person next to the title works for (or founded) the

@@ -167,6 +167,17 @@ class Grounding:
             return own
         return TimeQualifier("", view.context_time.normalised)
 
+    def same_list(self, view: SentenceView, a: Mention, b: Mention) -> bool:
+        """A、B和C等子公司: members of one list are siblings, never each other's parent or partner."""
+        first, second = sorted((a, b), key=lambda m: m.start)
+        between = [m for m in view.mentions if first.end <= m.start and m.end <= second.start]
+        gaps, at = [], first.end
+        for m in between:
+            gaps.append(view.between(at, m.start))
+            at = m.end
+        gaps.append(view.between(at, second.start))
+        return all(g.strip() in self.separators for g in gaps)
+
     def enumeration_before(self, view: SentenceView, anchor: Mention, domain: Sequence[str]) -> list[Mention]:
         """A、B和C …: the mentions joined to `anchor` by list separators, left to right."""
         members = [anchor]
