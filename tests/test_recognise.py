@@ -243,3 +243,17 @@ def test_the_other_members_of_a_list_of_firms_are_firms(ontology):
     found = mentions(Extractor(Settings(), ontology=ontology),
                      "集团旗下拥有星河电子、海螺重工、青禾国际和远航物流等子公司。")
     assert ("青禾国际", "Company") in found
+
+
+@pytest.mark.parametrize("sentence, name, cls", [
+    ("星河制药与莫兰迪(Morandi)签署许可协议。", "莫兰迪", "Company"),
+    ("公司自研的瑞欣单抗(SHR-2025)进入三期临床。", "瑞欣单抗", "Product"),
+])
+def test_a_name_glossed_in_latin_in_brackets_is_a_name(rules_only, sentence, name, cls):
+    assert (name, cls) in mentions(rules_only, sentence)
+
+
+def test_firms_of_the_training_data_are_known_by_name(ontology):
+    found = {(m.text, m.type, m.source) for m in Extractor(Settings(), ontology=ontology)(
+        Document("t", "途牛前三季度营收同比增长12%。")).mentions}
+    assert ("途牛", "Company", "gazetteer") in found

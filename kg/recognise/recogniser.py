@@ -13,9 +13,35 @@ from ..text import Coverage
 from . import mentions as mention_steps
 from .lexicon import Lexicon, LexiconEntry, read_dictionary
 from .ner import DEFAULT_MODEL, NerModel
+import rjieba
+
+from ..words import is_common_word, is_generic_word, word_info
+
+ORDINARY_TAGS = ("n", "v", "vn", "a", "ad", "d", "ns", "s", "t", "m", "r")
 from .rules import Candidate, Rules
 
 USER_DICTIONARY, SHIPPED, MODEL = 3, 2, 1  # tiers: a user's dictionary outranks rules, rules the model
+GAZETTEER_SCORE = 0.85
+SHORT_NAME = 3  # a known firm this short counts only where the segmenter sees a word of its own
+FIRM_KINDS = ("ccks:company",)  # the training data's firms (CCKS financial news: the firm each item is about)
+NOT_FIRM_KINDS = ("annotated:Location", "annotated:Person", "duie:person", "duie:location")
+
+
+def known_firms(model: NerModel, ontology: Ontology) -> Iterator[LexiconEntry]:
+    """Firms the training data names, for direct lookup: those no other source calls a place or
+    a person, that are no ordinary word, and whose class their suffix does not contradict."""
+    others = set().union(*(model.places(kind) for kind in NOT_FIRM_KINDS),
+                         *(model.places(kind) for kind in model.lexicon.kinds if kind.startswith("geo:")))
+    suffixes = sorted(ontology.name_suffixes, key=lambda p: -len(p[0]))
+    for kind in FIRM_KINDS:
+        for name in model.places(kind):
+            if len(name) < 2 or name in others or name in ontology.stop_names or is_common_word(name) \
+                    or (name.isascii() and len(name) < 3) or word_info(name)[0] in ORDINARY_TAGS \
+                    or all(is_generic_word(w) for w in rjieba.cut(name)):  # 金融科技
+                continue
+            cls = next((c for s, c in suffixes if name.endswith(s) and len(name) > len(s)), "Company")
+            if ontology.is_a(cls, ("Organization",)):
+                yield LexiconEntry(name, cls, (), tier=SHIPPED)
 
 
 @component("recognise", requires=("text", "tokens", "times", "quantities"), assigns=("mentions",))
@@ -27,6 +53,7 @@ class Recogniser:
         self.lexicon = Lexicon(self._lexicon_entries(dictionaries))
         self.model = NerModel.load(DEFAULT_MODEL) if use_model else None
         self.rules = Rules(ontology, self.model.places("geo:country") if self.model is not None else ())
+        self.gazetteer = Lexicon(known_firms(self.model, ontology) if self.model is not None else ())
 
     @staticmethod
     def _lexicon_entries(dictionaries: Sequence[str]) -> Iterator[LexiconEntry]:
@@ -43,8 +70,12 @@ class Recogniser:
         """Every recogniser's proposals, overlapping."""
         found = [Candidate(s, e, entry.type, "dictionary" if entry.tier == USER_DICTIONARY else "lexicon", 1.0,
                            entry.tier) for s, e, entry in self.lexicon.find(text)]
+        edges = {t.start for t in tokens} | {t.end for t in tokens}
+        found += [Candidate(s, e, entry.type, "gazetteer", GAZETTEER_SCORE, SHIPPED)
+                  for s, e, entry in self.gazetteer.find(text)
+                  if e - s > SHORT_NAME or (s in edges and e in edges)]  # 信和 in 诚信和合规 is no firm
         found += self.rules.candidates(text, tokens, blocked, times)
-        found += self.rules.extended_names(text, tokens, [c for c in found if c.source == "lexicon"],
+        found += self.rules.extended_names(text, tokens, [c for c in found if c.source in ("lexicon", "gazetteer")],
                                            Coverage(len(text), blocked))
         if self.model is not None:
             found += [Candidate(s, e, cls, "ner", score, MODEL) for s, e, cls, score in self.model.predict(text)]

@@ -52,6 +52,7 @@ _FIGURE_AFTER = [*_GRAMMAR.words("counter"),
                  *(w for w in _GRAMMAR.words("big_multiplier") if w not in _GRAMMAR.words("unit_only_multiplier"))]
 _TRAILING_DIGITS = re.compile(r"(?<![A-Za-z0-9.])\d+[A-Za-z0-9]*\+?"
                               rf"(?![\d.%]|{'|'.join(map(re.escape, _FIGURE_AFTER))})")
+_BRACKETED_LATIN = re.compile(r"[(（]([A-Za-z][A-Za-z0-9 .&'\-]{0,40})[)）]")
 _PERSONAL_NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+")
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 _DATE_LIKE = re.compile(r"\d{4}-\d{1,2}")
@@ -99,7 +100,7 @@ class Rules:
         blocked = Coverage(len(text), blocked)
         times = Coverage(len(text), times)
         return [*self.product_names(text, tokens, blocked), *self.suffix_names(text, tokens, blocked),
-                *self.trade_names(text, tokens, blocked),
+                *self.trade_names(text, tokens, blocked), *self.bracketed_names(text, tokens, blocked),
                 *self.quoted_names(text), *_non_overlapping(self.titled_people(tokens)),
                 *self.item_labels(text, tokens, blocked, times), *self.contrasted_names(text, tokens, blocked)]
 
@@ -231,6 +232,30 @@ class Rules:
             | {s for s, _ in self.suffixes}
         return frozenset(s for c in self.ontology.classes.values() for s in c.short_form_suffixes
                          if _HAN.fullmatch(s) and s not in weak)
+
+    def bracketed_names(self, text: str, tokens: Sequence[Token], blocked: Coverage) -> list[Candidate]:
+        """默沙东(MSD), 育碧(Ubisoft), 瑞康曲妥珠单抗(SHR-A1811): a Chinese name glossed by its Latin
+        name in brackets; both are names of one thing, a product's when the Latin has digits or
+        the Chinese a product suffix, else a firm's."""
+        index_by_end = {t.end: i for i, t in enumerate(tokens)}
+        found = []
+        for match in _BRACKETED_LATIN.finditer(text):
+            latin = match.group(1).strip()
+            i = index_by_end.get(match.start())
+            if i is None or latin in self.ontology.stop_names or blocked.overlaps(*match.span()):
+                continue
+            start = match.start()
+            while i >= 0 and match.start() - tokens[i].start <= 8 and _HAN.match(tokens[i].word) \
+                    and self.is_name_word(tokens[i].word) and not blocked.overlaps(tokens[i].start, tokens[i].end):
+                start, i = tokens[i].start, i - 1
+            name = text[start:match.start()]
+            if len(name) < 2 or name in self.ontology.stop_names or is_common_word(name):
+                continue
+            suffix_class = next((c for s, c in self.suffixes if name.endswith(s) and len(name) > len(s)), None)
+            cls = suffix_class or ("Product" if any(ch.isdigit() for ch in latin) else "Company")
+            found.append(Candidate(start, match.start(), cls, "rule:bracketed", 0.8))
+            found.append(Candidate(match.start(1), match.start(1) + len(match.group(1).rstrip()), cls, "rule:bracketed", 0.8))
+        return found
 
     def trade_names(self, text: str, tokens: Sequence[Token], blocked: Coverage) -> list[Candidate]:
         """恒力石化, 海螺水泥, 青岛啤酒: a company named by two or three characters of its own and its
