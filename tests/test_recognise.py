@@ -257,3 +257,8 @@ def test_firms_of_the_training_data_are_known_by_name(ontology):
     found = {(m.text, m.type, m.source) for m in Extractor(Settings(), ontology=ontology)(
         Document("t", "票票喵宣布完成新一轮融资。")).mentions}
     assert ("票票喵", "Company", "gazetteer") in found
+
+
+def test_a_list_item_label_with_a_gloss_is_the_segment(ontology):
+    found = mentions(Extractor(Settings(), ontology=ontology), "• 云端设备业务集团(CDG)：收入120亿美元，按年增长13%。")
+    assert ("云端设备业务集团", "BusinessUnit") in found

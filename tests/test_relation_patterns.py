@@ -249,3 +249,9 @@ def test_members_of_one_list_are_not_each_others_parents(ontology):
     text = "本行旗下拥有星河理财、青禾基金和远航国际等子公司。"
     triples = hand_built(ontology, text, {"星河理财": "Company", "青禾基金": "Company", "远航国际": "Company"})
     assert not [t for t in triples if {t.subject.name, getattr(t.object, "name", "")} <= {"星河理财", "青禾基金", "远航国际"}]
+
+
+def test_a_bracketed_gloss_does_not_hide_the_partner(ontology):
+    text = "星河制药与莫兰迪(Morandi)签署独家许可协议。"
+    triples = hand_built(ontology, text, {"星河制药": "Company", "莫兰迪": "Company", "Morandi": "Company"})
+    assert ("星河制药", "partnerOf", "莫兰迪") in {(t.subject.name, t.predicate.id, t.object.name) for t in triples}

@@ -9,7 +9,7 @@ from ..components import component
 from ..model import Doc, Mention
 from ..ontology import Ontology
 from ..resolve import DEFAULT_ALIASES, load_alias_table
-from ..text import Coverage
+from ..text import BULLET_MARKS, Coverage
 from . import mentions as mention_steps
 from .lexicon import Lexicon, LexiconEntry, read_dictionary
 from .ner import DEFAULT_MODEL, NerModel
@@ -25,6 +25,15 @@ GAZETTEER_SCORE = 0.85
 SHORT_NAME = 3  # a known firm this short counts only where the segmenter sees a word of its own
 FIRM_KINDS = ("ccks:company",)  # the training data's firms (CCKS financial news: the firm each item is about)
 NOT_FIRM_KINDS = ("annotated:Location", "annotated:Person", "duie:person", "duie:location")
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """A model's span without the list bullets or spaces it took in at its edges (• 智能设备业务集团)."""
+    while start < end and (text[start].isspace() or text[start] in BULLET_MARKS):
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def known_firms(model: NerModel, ontology: Ontology) -> Iterator[LexiconEntry]:
@@ -78,7 +87,7 @@ class Recogniser:
         found += self.rules.extended_names(text, tokens, [c for c in found if c.source in ("lexicon", "gazetteer")],
                                            Coverage(len(text), blocked))
         if self.model is not None:
-            found += [Candidate(s, e, cls, "ner", score, MODEL) for s, e, cls, score in self.model.predict(text)]
+            found += [Candidate(*_trimmed(text, s, e), cls, "ner", score, MODEL) for s, e, cls, score in self.model.predict(text)]
         found += self.rules.metric_holders(text, tokens, Coverage(len(text), ((c.start, c.end) for c in found)),
                                           Coverage(len(text), blocked))
         return found

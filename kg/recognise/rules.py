@@ -56,8 +56,8 @@ _BRACKETED_LATIN = re.compile(r"[(（]([A-Za-z][A-Za-z0-9 .&'\-]{0,40})[)）]")
 _PERSONAL_NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+")
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 _DATE_LIKE = re.compile(r"\d{4}-\d{1,2}")
-_ITEM_LABEL = re.compile(rf"^[ \t\u3000]*[{re.escape(BULLET_MARKS)}]?[ \t\u3000]*([^\s:：,，。;；]{{2,12}})[:：]",
-                         re.MULTILINE)  # • 茅台酒：营业收入…
+_ITEM_LABEL = re.compile(rf"^[ \t\u3000]*[{re.escape(BULLET_MARKS)}]?[ \t\u3000]*([^\s:：,，。;；()（）]{{2,12}})"
+                         r"(?:[(（][^)）\n]{1,20}[)）])?[:：]", re.MULTILINE)  # • 茅台酒：营业收入…, 智能设备业务集团(IDG)：…
 _QUOTED = re.compile(r"[“「]([^“”「」,，。；;！!？?:：\s]{2,14})[”」]")
 
 
@@ -414,10 +414,14 @@ class Rules:
         for match in _ITEM_LABEL.finditer(text):
             start, end = match.span(1)
             label, at = text[start:end], start
-            while at < end and at in token_at and token_at[at].end <= end and self._label_word(token_at[at].word):
+            suffix = max((len(s) for s, _ in self.suffixes if label.endswith(s) and len(label) > len(s)), default=0)
+            while at < end and at in token_at and token_at[at].end <= end and (
+                    self._label_word(token_at[at].word) or at >= end - suffix or (  # 智能设备业务集团: the class
+                    suffix and at > start and _HAN.match(token_at[at].word)  # suffix vouches for inner words
+                    and token_at[at].word not in self.ontology.function_words)):
                 at = token_at[at].end
             if at != end or blocked.overlaps(start, end) or label in self.ontology.stop_names \
-                    or label in self.ontology.trigger_words or not self._opens_with_metric(text, end + 1, token_at, times, metrics):
+                    or label in self.ontology.trigger_words or not self._opens_with_metric(text, match.end(), token_at, times, metrics):
                 continue  # 分产品看：, 报告期内：, 营业收入：
             suffix_class = next((c for s, c in self.suffixes if label.endswith(s) and len(label) > len(s)), "BusinessUnit")
             found.append(Candidate(start, end, suffix_class, "rule:label", 0.75))

@@ -18,6 +18,22 @@ from .sentence import SentenceView, Spans, clauses, year_of
 from .topic import TopicTracker
 
 
+GLOSS_OPEN, GLOSS_CLOSE = "(（", ")）"
+
+
+def without_glosses(doc: Doc) -> list:
+    """默沙东(MSD): the bracketed name right after a name glosses it (the resolver joins the two);
+    as a mention of its own it would stand between the name and the words about it."""
+    mentions, out = doc.mentions, []
+    for i, m in enumerate(mentions):
+        before = mentions[i - 1] if i else None
+        if before is not None and m.start - before.end == 1 and doc.text[before.end] in GLOSS_OPEN \
+                and doc.text[m.end:m.end + 1] and doc.text[m.end] in GLOSS_CLOSE:
+            continue
+        out.append(m)
+    return out
+
+
 class Relater(QuantityFacts, EntityFacts):
     """Turns one document's mentions, figures, times and trigger words into triples."""
 
@@ -25,7 +41,7 @@ class Relater(QuantityFacts, EntityFacts):
         document, text, sentences, times = doc.document, doc.text, doc.sentences, doc.times
         topics = TopicTracker(doc, self.ontology)
         triples: dict[tuple, Triple] = {}
-        spans = Spans(doc.mentions), Spans(doc.quantities), Spans(times), Spans(doc.triggers), Spans(doc.tokens)
+        spans = Spans(without_glosses(doc)), Spans(doc.quantities), Spans(times), Spans(doc.triggers), Spans(doc.tokens)
         previous, previous_paragraph, paragraph_time = None, -1, None
         report_year = self._report_year(sentences, times)
         for sentence in sentences:
