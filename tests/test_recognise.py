@@ -262,3 +262,19 @@ def test_firms_of_the_training_data_are_known_by_name(ontology):
 def test_a_list_item_label_with_a_gloss_is_the_segment(ontology):
     found = mentions(Extractor(Settings(), ontology=ontology), "• 云端设备业务集团(CDG)：收入120亿美元，按年增长13%。")
     assert ("云端设备业务集团", "BusinessUnit") in found
+
+
+@pytest.mark.parametrize("sentence, name", [
+    ('本行自主研发的"星小影"、"AI小星"等智能助手已上线。', "星小影"),
+    ("“i星河”平台注册用户超过6000万。", "i星河"),
+])
+def test_listed_or_mixed_script_quoted_terms_are_products(rules_only, sentence, name):
+    assert (name, "Product") in mentions(rules_only, sentence)
+
+
+def test_a_kind_of_vehicle_after_a_brand_word_is_no_model(rules_only):
+    assert not {n for n, cls in mentions(rules_only, "旗舰纯电MPV星河MEGA于3月上市。") if n.endswith("纯电MPV")}
+
+
+def test_a_channel_named_by_a_rare_verb_keeps_it(rules_only):
+    assert ("批发代理渠道", "BusinessUnit") in mentions(rules_only, "批发代理渠道收入976亿元，同比增长22%。")

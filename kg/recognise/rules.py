@@ -58,7 +58,7 @@ _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 _DATE_LIKE = re.compile(r"\d{4}-\d{1,2}")
 _ITEM_LABEL = re.compile(rf"^[ \t\u3000]*[{re.escape(BULLET_MARKS)}]?[ \t\u3000]*([^\s:：,，。;；()（）]{{2,12}})"
                          r"(?:[(（][^)）\n]{1,20}[)）])?[:：]", re.MULTILINE)  # • 茅台酒：营业收入…, 智能设备业务集团(IDG)：…
-_QUOTED = re.compile(r"[“「]([^“”「」,，。；;！!？?:：\s]{2,14})[”」]")
+_QUOTED = re.compile(r"[“「\"]([^“”「」\",，。；;！!？?:：\s]{2,14})[”」\"]")
 
 
 class Rules:
@@ -120,8 +120,8 @@ class Rules:
                 continue
             has_letter = any(ch.isalpha() for ch in core)
             brand = self._brand_before(text, start, ends.get(start), has_letter, any(ch.isdigit() for ch in core))
-            if not brand and core in self.ontology.stop_names:
-                continue
+            if core in self.ontology.stop_names and (not brand or core in self.ontology.grammar.words("kind_acronym")):
+                continue  # 纯电MPV, 车载AI: a kind of thing, not a model (米家APP is one)
             if not has_letter and (not brand or len(core) < 2 or _YEAR_LIKE.fullmatch(core)):
                 continue  # 房产3, 集资2016: a digit or a year after a word is no model number
             if _DATE_LIKE.search(core):
@@ -189,7 +189,7 @@ class Rules:
             while (i >= 0 and words < 5 and tokens[i][2] == start and not blocked.overlaps(tokens[i][1], tokens[i][1] + 1)
                    and not tokens[i][0].isdigit()  # 板猴王1重整玉龙股份: a number ends the name
                    and (self.is_name_word(tokens[i][0]) or (may_join and tokens[i][0] in modifiers)
-                        or (may_join and self._verb_inside_name(tokens, i)) or (
+                        or (may_join and (self._verb_inside_name(tokens, i) or _rare_verb(tokens[i][0]))) or (
                         # 汽车及相关产品业务: a joined name, joiner inside
                         may_join and tokens[i][0] in joiners and i > 0 and self.is_name_word(tokens[i - 1][0])))):
                 start = tokens[i][1]
@@ -451,9 +451,13 @@ class Rules:
             if name in self.ontology.stop_names or self._suffix_pattern.fullmatch(name):
                 continue
             suffix = next((s for s, _ in self.suffixes if name.endswith(s) and len(s) > 1), None)
-            if suffix is None:
-                continue  # “史上最强年报” is a slogan; a quoted name needs a class suffix
-            found.append(Candidate(match.start(1), match.end(1), self._suffix_class[suffix], "rule:quoted", 0.7))
+            listed = text[match.end():match.end() + 2].startswith(tuple(self.ontology.grammar.words("enum_separator"))
+                                                                  + tuple(self.ontology.grammar.words("list_end")))
+            mixed = any(ch.isascii() and ch.isalpha() for ch in name) and any("\u4e00" <= ch <= "\u9fff" for ch in name)
+            if suffix is None and not ((mixed or listed) and len(name) <= 8):
+                continue  # “史上最强年报” is a slogan; a quoted name needs a class suffix, or to be listed or mixed
+            cls = self._suffix_class[suffix] if suffix else "Product"  # “i茅台”, “招小影”、“AI小招”等助手
+            found.append(Candidate(match.start(1), match.end(1), cls, "rule:quoted", 0.7))
         return found
 
     def titled_people(self, tokens: Sequence[Token]) -> list[Candidate]:
