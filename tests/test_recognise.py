@@ -278,3 +278,9 @@ def test_a_kind_of_vehicle_after_a_brand_word_is_no_model(rules_only):
 
 def test_a_channel_named_by_a_rare_verb_keeps_it(rules_only):
     assert ("批发代理渠道", "BusinessUnit") in mentions(rules_only, "批发代理渠道收入976亿元，同比增长22%。")
+
+
+def test_a_description_glued_to_a_name_is_not_a_name(ontology):
+    found = mentions(Extractor(Settings(), ontology=ontology), "星河电子完成收购美国电源管理公司Trihedral的交易。")
+    assert ("Trihedral", "Company") in found
+    assert not {n for n, _ in found if n.endswith("管理公司")}

@@ -60,6 +60,7 @@ def select(candidates: Iterable[Candidate]) -> list[Candidate]:
     return sorted(kept, key=lambda c: c.start)
 
 
+_DICTIONARY_SOURCES = ("lexicon", "dictionary", "gazetteer")
 LISTED_CLASSES = ("Organization", "Brand", "Product", "BusinessUnit")
 LIST_ITEM_CHARS = 8
 
@@ -100,6 +101,24 @@ def list_members(text: str, mentions: Sequence[Candidate], tokens: Sequence[Toke
                 taken.add(*span)
                 i = index_at.get(span[1]) if step == 1 else index_ending.get(span[0])
     return sorted(found, key=lambda c: c.start)
+
+
+def without_descriptions(text: str, mentions: Sequence[Candidate], ontology: Ontology) -> list[Candidate]:
+    """美国电源管理公司Trihedral, ADC药物瑞康曲妥珠单抗, 高端品牌卡萨帝: a description ending in a
+    kind noun, glued to the name it describes, is no name of its own; the name after it is."""
+    kinds = tuple(ontology.grammar.words("descriptor_noun"))
+    out, retyped = [], None
+    for i, m in enumerate(mentions):
+        if retyped is not None:
+            m, retyped = Candidate(m.start, m.end, retyped, m.source, m.score, m.tier), None
+        following = mentions[i + 1] if i + 1 < len(mentions) else None
+        if following is not None and following.start == m.end and m.source not in _DICTIONARY_SOURCES \
+                and text[m.start:m.end].endswith(kinds):
+            if following.source == "rule:product" and ontology.is_a(m.type, ("Organization",)):
+                retyped = m.type  # 电源管理公司Trihedral: a Latin name the description says is a firm's
+            continue
+        out.append(m)
+    return out
 
 
 def propagate(text: str, mentions: Sequence[Candidate], ontology: Ontology) -> list[Candidate]:

@@ -104,6 +104,7 @@ def recognise(doc: Doc, recogniser: Recogniser) -> list[Mention]:
     selected = mention_steps.select(c for c in found if mention_steps.keep(text, c, ontology))
     selected = mention_steps.complete_person_names(text, selected, doc.tokens, ontology)
     selected = mention_steps.list_members(text, selected, doc.tokens, ontology)
+    selected = mention_steps.without_descriptions(text, selected, ontology)
     spread = mention_steps.propagate(text, selected, ontology)
     return [doc.mention(c.start, c.end, c.type, c.source, c.score) for c in spread
             if mention_steps.keep(text, c, ontology) and not covered.overlaps(c.start, c.end)]
