@@ -161,11 +161,11 @@ def complete_person_names(text: str, mentions: Sequence[Candidate], tokens: Sequ
         if m.type == "Person" and m.end - m.start == 2 and m.end < len(text) and HAN.match(text[m.end]):
             index = bisect_right(starts, m.end - 1) - 1
             word, start, end = tokens[index] if index >= 0 else ("", m.start, m.end)
-            if text[m.end] in ontology.function_words or text[m.end] in ontology.grammar.words("after_person_name"):
+            if text[m.end] in ontology.grammar.words("after_person_name"):
                 pass  # 刘圣|拟出任, 王伟|称: the next character starts what is said of the person
             elif start <= m.start and end == m.end + 1:
-                m = Candidate(m.start, end, m.type, m.source, m.score, m.tier)
-            elif m.end in token_at:
+                m = Candidate(m.start, end, m.type, m.source, m.score, m.tier)  # 魏哲家: the segmenter's word
+            elif m.end in token_at and text[m.end] not in ontology.function_words:
                 following, _, _ = token_at[m.end]
                 tag, _ = word_info(following)
                 single_name_char = len(following) == 1 and tag not in NON_NAME_TAGS  # 雷鸣|远|表示
