@@ -284,3 +284,16 @@ def test_a_description_glued_to_a_name_is_not_a_name(ontology):
     found = mentions(Extractor(Settings(), ontology=ontology), "星河电子完成收购美国电源管理公司Trihedral的交易。")
     assert ("Trihedral", "Company") in found
     assert not {n for n, _ in found if n.endswith("管理公司")}
+
+
+@pytest.mark.parametrize("sentence, junk", [
+    ("李明自2022年起任公司副总裁。", "起任公司"),
+    ("据统计，中国智能手机市场出货量下降。", "中国智能手机"),
+    ("董事会战略与投资委员会审议通过了该议案。", "投资委员会"),
+])
+def test_fragments_and_kinds_are_no_names(ontology, sentence, junk):
+    assert junk not in {n for n, _ in mentions(Extractor(Settings(), ontology=ontology), sentence)}
+
+
+def test_a_firms_legal_name_keeps_the_characters_the_segmenter_split_off(rules_only):
+    assert ("上海鹏盛科技实业有限公司", "Company") in mentions(rules_only, "上海鹏盛科技实业有限公司持有公司5%的股份。")

@@ -87,7 +87,8 @@ class Recogniser:
         found += self.rules.extended_names(text, tokens, [c for c in found if c.source in ("lexicon", "gazetteer")],
                                            Coverage(len(text), blocked))
         if self.model is not None:
-            found += [Candidate(*_trimmed(text, s, e), cls, "ner", score, MODEL) for s, e, cls, score in self.model.predict(text)]
+            found += [Candidate(*_trimmed(text, s, e), cls, "ner", score, MODEL) for s, e, cls, score in self.model.predict(text)
+                      if not self.rules.generic_organisation(tokens, s, e, cls)]
         found += self.rules.metric_holders(text, tokens, Coverage(len(text), ((c.start, c.end) for c in found)),
                                           Coverage(len(text), blocked))
         return found

@@ -22,7 +22,7 @@ from ..grammar import default_grammar
 from ..model import Token
 from ..ontology import Ontology
 from ..text import BULLET_MARKS, Coverage
-from ..words import COMMON, HAN as _HAN, PERSON_OR_BRAND_TAGS, NameWords, is_common_word, is_generic_word, is_stem_word, word_info
+from ..words import COMMON, HAN as _HAN, NON_NAME_TAGS, is_big_place, PERSON_OR_BRAND_TAGS, NameWords, is_common_word, is_generic_word, is_stem_word, word_info
 
 
 
@@ -178,6 +178,7 @@ class Rules:
                 if i < 0 or text[end:tokens[i].end] not in self.words.boundary_words:
                     continue
             suffix_class = self._suffix_class[match.group()]
+            legal = match.group() in self._legal_suffixes
             may_join = self.ontology.classes[suffix_class].joined_names if suffix_class in self.ontology.classes else False
             while i >= 0 and tokens[i][1] >= suffix_start:
                 i -= 1  # tokens inside the suffix
@@ -189,6 +190,7 @@ class Rules:
             while (i >= 0 and words < 5 and tokens[i][2] == start and not blocked.overlaps(tokens[i][1], tokens[i][1] + 1)
                    and not tokens[i][0].isdigit()  # 板猴王1重整玉龙股份: a number ends the name
                    and (self.is_name_word(tokens[i][0]) or (may_join and tokens[i][0] in modifiers)
+                        or (legal and self._name_character(tokens, i))  # 上海鹏|盛|科技实业有限公司
                         or (may_join and (self._verb_inside_name(tokens, i) or _rare_verb(tokens[i][0]))) or (
                         # 汽车及相关产品业务: a joined name, joiner inside
                         may_join and tokens[i][0] in joiners and i > 0 and self.is_name_word(tokens[i - 1][0])))):
@@ -201,12 +203,30 @@ class Rules:
             if end - start < len(match.group()) + 2 or self._ends_in_stop_name(name, match.group()) \
                     or text[start:suffix_start] in self.ontology.grammar.words("generic_modifier"):  # 核心板块
                 continue
-            if self.ontology.is_a(suffix_class, ("Organization",)) and (
+            if legal and _of_common_characters(text[start:suffix_start]):
+                continue  # 2022年起任公司副总裁: 起任 is no firm's name
+            if self.ontology.is_a(suffix_class, ("Organization", "Product")) and (
                     self._generic_kind(tokens, start, end)
                     or text[max(start, suffix_start - 2):end].endswith(self.ontology.grammar.words("relative_firm"))):
                 continue  # 基金公司, 股份制银行, 美国子公司: a kind of firm or a tie to one, not a name
             found.append(Candidate(start, end, suffix_class, "rule:suffix", 0.8))
         return _non_overlapping(found)
+
+    @cached_property
+    def _legal_suffixes(self) -> frozenset[str]:
+        return frozenset(self.ontology.legal_suffixes)
+
+    def _name_character(self, tokens: Sequence[Token], i: int) -> bool:
+        """盛 in 鹏盛: a single character the segmenter split off an unknown firm's name, between a
+        name word before it and the name after it."""
+        word = tokens[i].word
+        return len(word) == 1 and i > 0 and _HAN.match(word) is not None and word not in self.ontology.function_words \
+            and word_info(word)[0] in ("v", "a", "ng", "nr", "ns", "n") and self.is_name_word(tokens[i - 1].word) \
+            and len(tokens[i - 1].word) <= 2
+
+    def generic_organisation(self, tokens: Sequence[Token], start: int, end: int, cls: str) -> bool:
+        """投资委员会, 行业协会: an organisation's kind, whoever proposed it (the model too)."""
+        return cls == "Organization" and self._generic_kind(tokens, start, end)
 
     @staticmethod
     def _generic_kind(tokens: Sequence[Token], start: int, end: int) -> bool:
@@ -214,10 +234,14 @@ class Rules:
         the name is one ordinary noun (证券公司): it names a kind of organisation."""
         words = [t for t in tokens if start <= t.start and t.end <= end]
         inside = [t for t in tokens if t.start < end and t.end > start]
+        if len(inside) == 2 and is_big_place(inside[0].word):
+            inside = inside[1:]  # 中国|智能手机
         if len(inside) == 1:
             tag, _ = word_info(inside[0].word)
             return tag == "n"
         stem = [t.word for t in words[:-1]] or [t.word for t in inside[:-1]]
+        while stem and is_big_place(stem[0]):
+            stem = stem[1:]  # 中国智能手机: a country's kind of thing is still a kind
         return bool(stem) and all(is_generic_word(w) for w in stem)
 
     # -- a firm's own name and its trade ---------------------------------------------------
@@ -476,6 +500,13 @@ class Rules:
             if 2 <= len(name) <= 3 and _HAN.match(name) and self.is_name_word(name):
                 found.append(Candidate(start, name_end, "Person", "rule:title", 0.85))
         return found
+
+
+def _of_common_characters(stem: str) -> bool:
+    """起任: a two-character stem the dictionary does not know, made of two frequent verbs,
+    pronouns or function characters, is a clause fragment, not a name."""
+    return len(stem) == 2 and word_info(stem)[0] is None and all(
+        word_info(ch)[0] in NON_NAME_TAGS | {"r"} and word_info(ch)[1] >= COMMON for ch in stem)
 
 
 def _rare_verb(word: str) -> bool:
